@@ -1,0 +1,339 @@
+/*
+ * slotbook: lock-free allocation of scarce appointment slots during
+ * release-time booking surges, with codes that cannot be resold or copied.
+ *
+ * The model (see README.md):
+ *
+ *   location  an id 0 .. max_locations-1, open or closed (starts closed);
+ *   slot      (location, day, window); day counts days since 1970-01-01,
+ *             window is 0 .. windows_per_day-1; capacity starts at 0 and
+ *             grows only by sb_release();
+ *   person    a BSN (9 digits, 11-check); at most one hold or booking;
+ *   hold      a place taken for hold_ms, confirmed into a booking or given
+ *             back when it runs out or is cancelled;
+ *   booking   a confirmed place with a code "XXXX-XXXX-XXXX-XXXX" that
+ *             verifies only for its holder and is redeemed once at the desk.
+ *
+ * Threads: every function but sb_open() and sb_close() may be called from
+ * any number of threads at once on one engine, with no registration.  The
+ * engine starts no threads.  Every call is lock-free (no call ever waits for
+ * another thread; a call retries only when another call made progress) and
+ * none allocates: sb_open() sizes everything.
+ *
+ * Memory ordering: every state change is published with release semantics
+ * and read with acquire semantics, so a thread that observes the effect of
+ * a call (a status, a code, a read) also observes everything that call did.
+ *
+ * Check order: NULL pointers first (SB_INVALID_ARG), then the BSN
+ * (SB_INVALID_ID), then location, day and window (SB_INVALID_ARG), before
+ * any state is looked at.
+ *
+ * Limits (each also enforced by sb_open()):
+ *   max_locations    1 .. 65,536
+ *   windows_per_day  1 .. 65,535
+ *   days             1 .. 36,600 (a century)
+ *   slots            max_locations * days * windows_per_day <= 16,777,216
+ *   max_people       1 .. 16,777,216 (a code carries 24 bits of person)
+ *   holds_per_slot   1 .. 4,096 live holds (and delayed releases) per slot;
+ *                    slots * holds_per_slot <= 268,435,456
+ *   bookings         65,535 per person over the engine's life
+ *   capacity         UINT32_MAX places per slot
+ *   hold_ms          1 .. 2^31-1
+ *   clock            the engine runs for at most 2^38 ms (8.7 years) after
+ *                    sb_open(); later times are clamped to that bound
+ *   code input       at most SB_CODE_INPUT_MAX characters are examined
+ */
+#ifndef SLOTBOOK_H
+#define SLOTBOOK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(SB_BUILDING) && defined(__GNUC__)
+#define SB_EXPORT __attribute__((visibility("default")))
+#else
+#define SB_EXPORT
+#endif
+
+#define SLOTBOOK_VERSION_MAJOR 0
+#define SLOTBOOK_VERSION_MINOR 1
+#define SLOTBOOK_VERSION_PATCH 0
+
+typedef struct sb_engine sb_engine; /* opaque */
+
+/*
+ * Statuses.  Values are fixed and never renumbered; new codes may be added
+ * at the end (SB_STATUS_COUNT grows), so handle unknown values gracefully.
+ */
+#define SB_STATUS_TABLE(X)                                                     \
+    X(SB_OK, 0, "ok")                                                          \
+    X(SB_FULL, 1, "no free capacity in that slot")                             \
+    X(SB_DUPLICATE, 2, "this person already has a hold or a booking")          \
+    X(SB_NOT_FOUND, 3, "no hold or booking for this person")                   \
+    X(SB_EXPIRED, 4, "the hold ran out")                                       \
+    X(SB_CLOSED, 5, "the location is closed")                                  \
+    X(SB_INVALID_ID, 6, "BSN out of range or failing the 11-check")            \
+    X(SB_INVALID_ARG, 7, "invalid argument")                                   \
+    X(SB_FORGED, 8, "code malformed or not issued by this engine")             \
+    X(SB_WRONG_HOLDER, 9, "genuine code presented with another BSN")           \
+    X(SB_CANCELLED, 10, "code of a cancelled booking")                         \
+    X(SB_USED, 11, "code already redeemed")                                    \
+    X(SB_NOMEM, 12, "a preallocated limit is exhausted")                       \
+    X(SB_IO, 13, "journal failure")                                            \
+    X(SB_CORRUPT, 14, "an invariant check failed (sb_audit)")
+
+typedef enum sb_status {
+#define SB_STATUS_ENUM_(name, value, text) name = value,
+    SB_STATUS_TABLE(SB_STATUS_ENUM_)
+#undef SB_STATUS_ENUM_
+        SB_STATUS_COUNT
+} sb_status;
+
+/* A sentence for s; "unknown status" for values outside the table.  Never
+ * NULL, static storage, thread-safe. */
+SB_EXPORT const char *sb_status_str(sb_status s);
+/* The enumerator's name ("SB_FULL"); "SB_UNKNOWN" outside the table. */
+SB_EXPORT const char *sb_status_name(sb_status s);
+
+typedef struct sb_slot {
+    uint16_t location;
+    uint16_t window;
+    int32_t day; /* days since 1970-01-01 */
+} sb_slot;
+
+/* Days since 1970-01-01 of a proleptic Gregorian civil date; INT32_MIN if
+ * the month or day is invalid or the year is outside -1,000,000 ..
+ * 1,000,000.  Pure function. */
+SB_EXPORT int32_t sb_day_from_civil(int year, unsigned month, unsigned day);
+
+/* 1 if bsn is a valid BSN (0 < bsn <= 999999999, 11-check), else 0. */
+SB_EXPORT int sb_bsn_valid(uint32_t bsn);
+
+typedef enum sb_state {
+    SB_STATE_HELD = 1,
+    SB_STATE_BOOKED,
+    SB_STATE_REDEEMED
+} sb_state;
+
+typedef struct sb_booking {
+    uint32_t bsn;
+    sb_slot slot;
+    sb_state state;
+    uint64_t deadline_ms; /* the hold's deadline (clock ms) when HELD, else 0 */
+} sb_booking;
+
+typedef struct sb_slot_info {
+    uint32_t capacity; /* places released so far */
+    uint32_t held;     /* live holds */
+    uint32_t booked;   /* confirmed, not yet redeemed */
+    uint32_t redeemed; /* redeemed at the desk */
+    uint32_t free;     /* capacity - held - booked - redeemed - pending */
+    uint32_t pending;  /* cancelled places waiting for a delayed release */
+} sb_slot_info;
+
+/* Operations, as counted in sb_stats. */
+typedef enum sb_op {
+    SB_OP_RESERVE,
+    SB_OP_CONFIRM,
+    SB_OP_BOOK,
+    SB_OP_CANCEL,
+    SB_OP_LOOKUP,
+    SB_OP_VERIFY,
+    SB_OP_REDEEM,
+    SB_OP_RELEASE,
+    SB_OP_LOCATION,  /* sb_location_open and sb_location_close */
+    SB_OP_SLOT_READ,
+    SB_OP_NEXT_FREE,
+    SB_OP_COUNT
+} sb_op;
+
+#define SB_STATS_OPS 16      /* room for new operations */
+#define SB_STATS_STATUSES 32 /* room for new statuses */
+
+/* Counters since sb_open().  outcomes[op][status] counts the calls of op
+ * that answered status; calls[op] is their sum. */
+typedef struct sb_stats {
+    uint64_t calls[SB_STATS_OPS];
+    uint64_t outcomes[SB_STATS_OPS][SB_STATS_STATUSES];
+    uint64_t expired;   /* holds reclaimed after their deadline */
+    uint64_t people;    /* people stored (each is kept for the engine's life) */
+    uint64_t people_max;
+} sb_stats;
+
+/* Options.  Always fill with sb_options_init() first, then change fields:
+ * fields added in later versions get their defaults that way. */
+typedef struct sb_options {
+    uint32_t max_locations;    /* default 16 */
+    int32_t first_day;         /* first day of the horizon; default: today (UTC) */
+    uint32_t days;             /* horizon length in days; default 120 */
+    uint16_t windows_per_day;  /* >= 1; default 1 */
+    uint32_t max_people;       /* size of the person table; default 1 << 20 */
+    uint32_t hold_ms;          /* hold lifetime; default 600000 (10 min) */
+    uint32_t release_delay_ms; /* cancelled places return after a random delay
+                                  in [0, release_delay_ms]; default 0 = at once */
+    uint32_t holds_per_slot;   /* live holds + delayed releases per slot;
+                                  default 128 */
+    uint8_t code_key[32];      /* secret for codes; all zero = random per engine */
+    uint64_t (*clock_ms)(void *ctx); /* NULL = wall clock (CLOCK_REALTIME) in ms */
+    void *clock_ctx;
+    uint64_t reserved[8]; /* zero; room for journal settings */
+} sb_options;
+
+/* Fills o with the defaults above.  o must not be NULL. */
+SB_EXPORT void sb_options_init(sb_options *o);
+
+/*
+ * Opens an engine: allocates and zeroes everything it will ever use.
+ *   o    in: options (copied; the caller keeps ownership);
+ *   out  out: the engine, to be freed with sb_close().
+ * Returns SB_OK; SB_INVALID_ARG for NULL, a zero size, a limit above,
+ * hold_ms == 0 or a horizon that overflows int32; SB_NOMEM when allocation
+ * fails.  Not thread-safe with respect to the new engine (nobody has it yet).
+ */
+SB_EXPORT sb_status sb_open(const sb_options *o, sb_engine **out);
+
+/* Frees the engine.  NULL is a no-op.  No other call may be running on e or
+ * made on it afterwards (use after close aborts when it is detected). */
+SB_EXPORT void sb_close(sb_engine *e);
+
+/*
+ * Administration.  Wait-free (open/close) or lock-free (release).
+ *
+ * sb_location_open / sb_location_close: SB_OK (idempotent), SB_INVALID_ARG
+ * for NULL e or an unknown location.  Closing refuses new reserves and books
+ * (SB_CLOSED); holds taken before may still be confirmed; existing bookings
+ * stay valid, cancel, lookup, verify and redeem work as usual.
+ *
+ * sb_release: adds places to a slot, open or closed location alike (0 is
+ * allowed).  SB_OK; SB_INVALID_ARG for NULL e, an unknown slot, or a
+ * capacity that would pass UINT32_MAX (nothing changes then).
+ */
+SB_EXPORT sb_status sb_location_open(sb_engine *e, uint16_t location);
+SB_EXPORT sb_status sb_location_close(sb_engine *e, uint16_t location);
+SB_EXPORT sb_status sb_release(sb_engine *e, sb_slot slot, uint32_t places);
+
+/* People. */
+#define SB_CODE_SIZE 20      /* "XXXX-XXXX-XXXX-XXXX" and NUL */
+#define SB_CODE_INPUT_MAX 64 /* longer code strings answer SB_FORGED */
+
+/*
+ * sb_reserve: takes a hold on one place of slot for hold_ms.
+ * Returns, in this order: SB_INVALID_ARG (NULL e), SB_INVALID_ID,
+ * SB_INVALID_ARG (unknown location, day or window), SB_CLOSED,
+ * SB_DUPLICATE (the person has a live hold, a booking or a redeemed booking),
+ * SB_FULL (no free place; places of holds that ran out count as free),
+ * SB_NOMEM (the person is new and max_people people are stored, or
+ * holds_per_slot live holds fill the slot), else SB_OK.
+ * A hold that ran out never blocks: the person may reserve again at once.
+ */
+SB_EXPORT sb_status sb_reserve(sb_engine *e, uint32_t bsn, sb_slot slot);
+
+/*
+ * sb_confirm: turns the person's live hold into a booking and writes its
+ * code to code[SB_CODE_SIZE] (upper case, NUL-terminated).
+ * Returns SB_INVALID_ARG (NULL e or code), SB_INVALID_ID, SB_NOT_FOUND (no
+ * hold), SB_EXPIRED (the latest hold ran out; until the person reserves
+ * again), SB_DUPLICATE (already confirmed or redeemed), SB_NOMEM (65,535
+ * bookings made by this person), else SB_OK.  code is written only on SB_OK.
+ * Confirming works on a location closed after the hold was taken.
+ */
+SB_EXPORT sb_status sb_confirm(sb_engine *e, uint32_t bsn, char code[SB_CODE_SIZE]);
+
+/* sb_book: sb_reserve and sb_confirm in one step (statuses of sb_reserve,
+ * code written only on SB_OK). */
+SB_EXPORT sb_status sb_book(sb_engine *e, uint32_t bsn, sb_slot slot,
+                            char code[SB_CODE_SIZE]);
+
+/*
+ * sb_cancel: drops the person's live hold or booking.  Its place returns to
+ * the slot at once, or with release_delay_ms at a random moment within the
+ * delay (counted meanwhile as pending, in none of held, booked, redeemed and
+ * free).  The old code then answers SB_CANCELLED for ever.
+ * Returns SB_INVALID_ARG, SB_INVALID_ID, SB_NOT_FOUND (nothing live, a hold
+ * that ran out included), SB_USED (the booking was redeemed), else SB_OK.
+ */
+SB_EXPORT sb_status sb_cancel(sb_engine *e, uint32_t bsn);
+
+/*
+ * sb_lookup: the person's live hold, booking or redeemed booking, in *out.
+ * Returns SB_INVALID_ARG (NULL e or out), SB_INVALID_ID, SB_NOT_FOUND (never
+ * had one, cancelled, or the hold ran out), else SB_OK.  Wait-free.
+ */
+SB_EXPORT sb_status sb_lookup(sb_engine *e, uint32_t bsn, sb_booking *out);
+
+/*
+ * sb_verify: checks code for bsn without changing anything.  Parsing is
+ * case-insensitive, ignores '-' and ' ', reads O as 0 and I, L as 1.
+ * Returns SB_INVALID_ARG (NULL e or code), SB_INVALID_ID, SB_FORGED
+ * (malformed, or not issued by this engine's code_key), SB_WRONG_HOLDER
+ * (genuine, but another person's: resold or copied; decided before any
+ * state is read), SB_CANCELLED, SB_USED, else SB_OK.  out may be NULL; it is
+ * filled on SB_OK and SB_USED.  Wait-free.
+ */
+SB_EXPORT sb_status sb_verify(sb_engine *e, const char *code, uint32_t bsn,
+                              sb_booking *out);
+
+/* sb_redeem: as sb_verify, and marks the booking used: SB_OK exactly once
+ * per booking, SB_USED afterwards.  A redeemed booking stays the person's one
+ * booking for ever (reserve, book and confirm answer SB_DUPLICATE). */
+SB_EXPORT sb_status sb_redeem(sb_engine *e, const char *code, uint32_t bsn);
+
+/*
+ * sb_slot_read: the slot's counters in *out.  Every answer satisfies
+ * held + booked + redeemed <= capacity; a hold that ran out counts as free
+ * at once.  The counters are read together and re-read until stable (a
+ * bounded number of times) so the answer is a snapshot unless writers keep
+ * racing on that very slot.  Returns SB_INVALID_ARG (NULL e or out, unknown
+ * slot), else SB_OK.  Lock-free; cost O(holds_per_slot) when holds exist.
+ */
+SB_EXPORT sb_status sb_slot_read(sb_engine *e, sb_slot slot, sb_slot_info *out);
+
+/*
+ * sb_next_free: the first slot at location, by day then window, from
+ * max(from_day, first_day) to the end of the horizon, with a free place.
+ * Returns SB_INVALID_ARG (NULL e or out, unknown location), SB_CLOSED, SB_FULL
+ * (none, or from_day past the horizon), else SB_OK with *out filled.
+ */
+SB_EXPORT sb_status sb_next_free(sb_engine *e, uint16_t location, int32_t from_day,
+                                 sb_slot *out);
+
+/*
+ * sb_expire: reclaims every hold past its deadline now, and every delayed
+ * release that is due, so their seats are reusable.  Returns how many holds
+ * this call reclaimed (0 for NULL e).  Not needed for correctness: expired
+ * holds already count as free everywhere.  Lock-free; O(slots with due work
+ * * holds_per_slot).
+ */
+SB_EXPORT size_t sb_expire(sb_engine *e);
+
+/* sb_stats_read: sums the striped counters into *out (no-op if either is
+ * NULL).  Counters are read one by one: a snapshot only when quiescent. */
+SB_EXPORT void sb_stats_read(sb_engine *e, sb_stats *out);
+
+/*
+ * sb_audit: checks every invariant by walking all slots and people:
+ * no slot over capacity; every slot's held, booked and redeemed equal the
+ * people holding or booked there; no seat without an owner.  Call it only
+ * while no other call runs on e (it is meant for tests and the end of a
+ * replay).  out may be NULL.  Returns SB_OK when every check passes,
+ * SB_INVALID_ARG for NULL e, SB_CORRUPT when one fails: then out->violations
+ * counts the failures and the first is described in msg[0..msg_size) (when
+ * msg is not NULL).  Allocates a scratch array of 12 bytes per slot
+ * (SB_NOMEM if that fails).
+ */
+typedef struct sb_audit_report {
+    uint64_t slots, people, held, booked, redeemed, pending, capacity;
+    uint64_t violations;
+} sb_audit_report;
+SB_EXPORT sb_status sb_audit(sb_engine *e, sb_audit_report *out, char *msg,
+                             size_t msg_size);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SLOTBOOK_H */

@@ -1,0 +1,149 @@
+/*
+ * sb_audit: a full walk over slots, seats and people that checks every
+ * invariant the engine keeps.  Meant for quiescent engines (tests, the end
+ * of a replay): it reads each word once and does not stop other calls.
+ *
+ *   per slot    taken <= capacity;
+ *               taken == booked + redeemed + occupied seats;
+ *               no seat is BUSY (a takeover never left half done);
+ *               booked, redeemed, and hold seats equal the people whose
+ *               words say BOOKED, REDEEMED or HELD there;
+ *   per seat    a hold seat belongs to a person whose word points at it;
+ *   per person  a HELD word points at a hold seat of that person; the
+ *               table finds every stored BSN at its own number once.
+ */
+#include "internal.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+typedef struct audit {
+    sb_engine *e;
+    sb_audit_report r;
+    char *msg;
+    size_t msg_size;
+    uint32_t *count; /* per slot: hold seats, booked people, redeemed people */
+} audit;
+
+static void
+violation(audit *a, const char *fmt, ...)
+{
+    if (a->r.violations++ == 0 && a->msg && a->msg_size) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(a->msg, a->msg_size, fmt, ap);
+        va_end(ap);
+    }
+}
+
+static void
+audit_people(audit *a)
+{
+    sb_engine *e = a->e;
+    sb_people *pp = &e->people;
+    for (uint64_t i = 0; i <= pp->mask; i++) {
+        uint64_t v = atomic_load_explicit(&pp->table[i], memory_order_acquire);
+        if (v == 0)
+            continue;
+        uint32_t bsn = (uint32_t)(v >> 32), number = (uint32_t)v - 1u;
+        a->r.people++;
+        if (sb__people_find(pp, bsn) != number ||
+            atomic_load_explicit(&pp->bsn[number], memory_order_relaxed) != bsn) {
+            violation(a, "BSN %09u is stored twice or at the wrong number", bsn);
+            continue;
+        }
+        uint64_t w = atomic_load_explicit(&pp->word[number], memory_order_acquire);
+        uint32_t where = pw_where(w);
+        switch (pw_state(w)) {
+        case PS_HELD: {
+            uint64_t s = atomic_load_explicit(&e->seats[where], memory_order_acquire);
+            if (seat_tag(s) != SEAT_HOLD || seat_owner(s) != number)
+                violation(a, "BSN %09u is HELD on seat %u that is not its hold", bsn, where);
+            break;
+        }
+        case PS_BOOKED:
+            a->count[3 * (size_t)where + 1]++;
+            break;
+        case PS_REDEEMED:
+            a->count[3 * (size_t)where + 2]++;
+            break;
+        }
+    }
+}
+
+static void
+audit_seats(audit *a, uint32_t slot, uint32_t *occupied)
+{
+    sb_engine *e = a->e;
+    uint64_t now = sb__clock_now(&e->clock);
+    for (uint32_t k = 0; k < e->seats_per_slot; k++) {
+        uint32_t g = slot * e->seats_per_slot + k;
+        uint64_t s = atomic_load_explicit(&e->seats[g], memory_order_acquire);
+        switch (seat_tag(s)) {
+        case SEAT_VACANT:
+            break;
+        case SEAT_BUSY:
+            violation(a, "seat %u was left BUSY", g);
+            break;
+        case SEAT_PENDING:
+            (*occupied)++;
+            a->r.pending += seat_deadline(s) > now;
+            break;
+        case SEAT_HOLD: {
+            (*occupied)++;
+            a->count[3 * (size_t)slot]++;
+            a->r.held += seat_deadline(s) > now;
+            uint64_t w = atomic_load_explicit(&e->people.word[seat_owner(s)], memory_order_acquire);
+            if (pw_state(w) != PS_HELD || pw_where(w) != g)
+                violation(a, "seat %u holds for person %u whose word does not point at it", g,
+                          seat_owner(s));
+            break;
+        }
+        }
+    }
+}
+
+static void
+audit_slot(audit *a, uint32_t slot)
+{
+    sb_slotc *c = &a->e->slots[slot];
+    uint64_t w = atomic_load_explicit(&c->cw, memory_order_acquire);
+    uint32_t cap = (uint32_t)(w >> 32), taken = (uint32_t)w;
+    uint32_t booked = atomic_load_explicit(&c->booked, memory_order_acquire);
+    uint32_t redeemed = atomic_load_explicit(&c->redeemed, memory_order_acquire);
+    uint32_t occupied = 0;
+    audit_seats(a, slot, &occupied);
+    a->r.slots++;
+    a->r.capacity += cap;
+    a->r.booked += booked;
+    a->r.redeemed += redeemed;
+    if (taken > cap)
+        violation(a, "slot %u: %u places taken of %u", slot, taken, cap);
+    if ((uint64_t)booked + redeemed + occupied != taken)
+        violation(a, "slot %u: booked %u + redeemed %u + seats %u != taken %u", slot, booked,
+                  redeemed, occupied, taken);
+    if (booked != a->count[3 * (size_t)slot + 1] || redeemed != a->count[3 * (size_t)slot + 2])
+        violation(a, "slot %u: counters booked %u redeemed %u, people %u and %u", slot, booked,
+                  redeemed, a->count[3 * (size_t)slot + 1], a->count[3 * (size_t)slot + 2]);
+}
+
+SB_EXPORT sb_status
+sb_audit(sb_engine *e, sb_audit_report *out, char *msg, size_t msg_size)
+{
+    if (!sb__live(e))
+        return SB_INVALID_ARG;
+    audit a = {.e = e, .msg = msg, .msg_size = msg_size};
+    if (msg && msg_size)
+        msg[0] = '\0';
+    a.count = calloc((size_t)e->nslots * 3, sizeof *a.count);
+    if (!a.count)
+        return SB_NOMEM;
+    audit_people(&a);
+    for (uint32_t i = 0; i < e->nslots; i++)
+        audit_slot(&a, i);
+    free(a.count);
+    if (out)
+        *out = a.r;
+    return a.r.violations ? SB_CORRUPT : SB_OK;
+}

@@ -1,0 +1,400 @@
+/*
+ * People's calls: reserve, book, confirm, cancel, lookup, verify, redeem.
+ *
+ * Every call on a person is decided by one compare-and-swap on the person
+ * word (people.c), its linearisation point.  The winner of that
+ * compare-and-swap, and only it, then moves the place it concerns: the
+ * hold's seat and the slot counters (slots.c).  So a person has at most one
+ * live hold or booking however many threads race on their BSN, and a place
+ * changes hands exactly once.
+ *
+ * While a person word says HELD on a seat, that seat holds the person's hold
+ * (a reserve writes the seat before the word; a change away from HELD
+ * changes the word before the seat).  The hold's deadline lives in the seat.
+ *
+ * Progress: lock-free.  A loop goes round again only when the person word
+ * changed under it, that is, when another call on the same person succeeded.
+ */
+#include "internal.h"
+
+#include <sodium.h>
+
+typedef struct person {
+    uint32_t number;
+    uint64_t word;
+} person;
+
+static _Atomic uint64_t *
+word_of(sb_engine *e, uint32_t number)
+{
+    return &e->people.word[number];
+}
+
+static uint64_t
+word_load(sb_engine *e, uint32_t number)
+{
+    return atomic_load_explicit(word_of(e, number), memory_order_acquire);
+}
+
+static bool
+word_swap(sb_engine *e, person *p, uint64_t next)
+{
+    return atomic_compare_exchange_strong_explicit(word_of(e, p->number), &p->word, next,
+                                                   memory_order_acq_rel, memory_order_acquire);
+}
+
+/* The seat word of a HELD person, read consistently with the person word:
+ * false (and p->word reloaded) when the person word changed meanwhile. */
+static bool
+held_seat(sb_engine *e, person *p, uint64_t *seat)
+{
+    *seat = atomic_load_explicit(&e->seats[pw_where(p->word)], memory_order_acquire);
+    uint64_t again = word_load(e, p->number);
+    if (again != p->word) {
+        p->word = again;
+        return false;
+    }
+    sb_assert(seat_tag(*seat) == SEAT_HOLD && seat_owner(*seat) == p->number);
+    return true;
+}
+
+/* Whether the person has a live hold, a booking or a redeemed booking;
+ * *seat gets the hold's seat word when HELD.  Reloads p->word until it is
+ * read consistently with the seat. */
+static bool
+person_active(sb_engine *e, person *p, uint64_t now, uint64_t *seat)
+{
+    for (uint32_t tries = 0;; tries++) {
+        sb_assert(tries < SB_RETRY_MAX);
+        switch (pw_state(p->word)) {
+        case PS_BOOKED:
+        case PS_REDEEMED:
+            return true;
+        case PS_HELD:
+            if (!held_seat(e, p, seat))
+                continue;
+            return seat_deadline(*seat) > now;
+        default:
+            return false;
+        }
+    }
+}
+
+/* A cancelled place's moment of return: now, or a moment in
+ * [now, now + release_delay_ms] a seller cannot predict (keyed SipHash of
+ * the person, generation and time). */
+static uint64_t
+release_moment(sb_engine *e, const person *p, uint64_t now)
+{
+    if (e->release_delay_ms == 0)
+        return now;
+    uint64_t in[2] = {p->word, now ^ (uint64_t)p->number << 40};
+    uint64_t r;
+    crypto_shorthash((unsigned char *)&r, (const unsigned char *)in, sizeof in, e->rand_key);
+    uint64_t at = now + r % ((uint64_t)e->release_delay_ms + 1);
+    return at > SB_MAX_TIME_MS ? SB_MAX_TIME_MS : at;
+}
+
+/* Finishes a person's dead hold that the caller's word change replaced. */
+static void
+drop_dead_hold(sb_engine *e, uint64_t old_word, uint64_t now)
+{
+    if (pw_state(old_word) != PS_HELD)
+        return;
+    uint32_t g = pw_where(old_word);
+    uint64_t s = atomic_load_explicit(&e->seats[g], memory_order_acquire);
+    sb__seat_release(e, g, s, now, 0);
+    sb__stat_expired(e, 1);
+}
+
+/* reserve (code == NULL) and book (code != NULL), after the argument checks. */
+static sb_status
+take(sb_engine *e, uint32_t bsn, sb_slot slot, uint32_t index, char *code)
+{
+    if (!sb__location_is_open(e, slot.location))
+        return SB_CLOSED;
+    uint64_t now = sb__clock_now(&e->clock);
+    uint64_t seat;
+    person p = {sb__people_find(&e->people, bsn), 0};
+    if (p.number != SB_NO_PERSON) {
+        p.word = word_load(e, p.number);
+        if (person_active(e, &p, now, &seat))
+            return SB_DUPLICATE;
+    }
+    sb_place pl;
+    if (sb__place_take(e, index, now, &pl) != SB_OK)
+        return SB_FULL;
+    if (p.number == SB_NO_PERSON) {
+        p.number = sb__people_insert(&e->people, bsn);
+        if (p.number == SB_NO_PERSON) {
+            sb__place_return(e, &pl);
+            return SB_NOMEM;
+        }
+    }
+    if (!code) {
+        uint64_t deadline = now + e->hold_ms;
+        if (deadline > SB_MAX_TIME_MS)
+            deadline = SB_MAX_TIME_MS;
+        if (sb__place_seat(e, &pl, p.number, now, deadline, bsn) != SB_OK)
+            return SB_NOMEM;
+    }
+    p.word = word_load(e, p.number);
+    for (uint32_t tries = 0;; tries++) {
+        sb_assert(tries < SB_RETRY_MAX);
+        sb_status st = SB_OK;
+        uint32_t gen = pw_gen(p.word);
+        if (person_active(e, &p, now, &seat))
+            st = SB_DUPLICATE;
+        else if (code && gen == SB_MAX_BOOKINGS)
+            st = SB_NOMEM;
+        if (st != SB_OK) {
+            sb__place_return(e, &pl);
+            return st;
+        }
+        uint64_t old = p.word;
+        uint64_t next = code ? pw_next(old, PS_BOOKED, gen + 1, index)
+                             : pw_next(old, PS_HELD, gen, pl.seat);
+        if (!word_swap(e, &p, next))
+            continue;
+        drop_dead_hold(e, old, now);
+        if (code) {
+            sb__place_unseat(e, &pl);
+            atomic_fetch_add_explicit(&e->slots[index].booked, 1, memory_order_release);
+            sb__code_seal(&e->keys, p.number, gen + 1, code);
+        }
+        return SB_OK;
+    }
+}
+
+static sb_status
+checked_slot(sb_engine *e, uint32_t bsn, sb_slot slot, uint32_t *index)
+{
+    if (!sb_bsn_valid(bsn))
+        return SB_INVALID_ID;
+    *index = sb__slot_index(e, slot);
+    return *index == UINT32_MAX ? SB_INVALID_ARG : SB_OK;
+}
+
+SB_EXPORT sb_status
+sb_reserve(sb_engine *e, uint32_t bsn, sb_slot slot)
+{
+    if (!sb__live(e))
+        return SB_INVALID_ARG;
+    uint32_t index;
+    sb_status st = checked_slot(e, bsn, slot, &index);
+    if (st == SB_OK)
+        st = take(e, bsn, slot, index, NULL);
+    sb__stat(e, SB_OP_RESERVE, st);
+    return st;
+}
+
+SB_EXPORT sb_status
+sb_book(sb_engine *e, uint32_t bsn, sb_slot slot, char code[SB_CODE_SIZE])
+{
+    if (!sb__live(e) || !code)
+        return SB_INVALID_ARG;
+    uint32_t index;
+    sb_status st = checked_slot(e, bsn, slot, &index);
+    if (st == SB_OK)
+        st = take(e, bsn, slot, index, code);
+    sb__stat(e, SB_OP_BOOK, st);
+    return st;
+}
+
+static sb_status
+confirm(sb_engine *e, uint32_t bsn, char *code)
+{
+    person p = {sb__people_find(&e->people, bsn), 0};
+    if (p.number == SB_NO_PERSON)
+        return SB_NOT_FOUND;
+    uint64_t now = sb__clock_now(&e->clock);
+    p.word = word_load(e, p.number);
+    for (uint32_t tries = 0;; tries++) {
+        sb_assert(tries < SB_RETRY_MAX);
+        uint64_t seat;
+        switch (pw_state(p.word)) {
+        case PS_NONE:
+            return SB_NOT_FOUND;
+        case PS_EXPIRED:
+            return SB_EXPIRED;
+        case PS_BOOKED:
+        case PS_REDEEMED:
+            return SB_DUPLICATE;
+        }
+        if (!held_seat(e, &p, &seat))
+            continue;
+        if (seat_deadline(seat) <= now)
+            return SB_EXPIRED;
+        uint32_t gen = pw_gen(p.word), g = pw_where(p.word);
+        if (gen == SB_MAX_BOOKINGS)
+            return SB_NOMEM;
+        uint32_t slot = g / e->seats_per_slot;
+        if (!word_swap(e, &p, pw_next(p.word, PS_BOOKED, gen + 1, slot)))
+            continue;
+        /* The hold's place becomes the booking's: out of the seat first, then
+         * into booked, so no reader counts it twice. */
+        sb__seat_vacate(e, g, seat);
+        atomic_fetch_add_explicit(&e->slots[slot].booked, 1, memory_order_release);
+        sb__code_seal(&e->keys, p.number, gen + 1, code);
+        return SB_OK;
+    }
+}
+
+SB_EXPORT sb_status
+sb_confirm(sb_engine *e, uint32_t bsn, char code[SB_CODE_SIZE])
+{
+    if (!sb__live(e) || !code)
+        return SB_INVALID_ARG;
+    sb_status st = sb_bsn_valid(bsn) ? confirm(e, bsn, code) : SB_INVALID_ID;
+    sb__stat(e, SB_OP_CONFIRM, st);
+    return st;
+}
+
+static sb_status
+cancel(sb_engine *e, uint32_t bsn)
+{
+    person p = {sb__people_find(&e->people, bsn), 0};
+    if (p.number == SB_NO_PERSON)
+        return SB_NOT_FOUND;
+    uint64_t now = sb__clock_now(&e->clock);
+    p.word = word_load(e, p.number);
+    for (uint32_t tries = 0;; tries++) {
+        sb_assert(tries < SB_RETRY_MAX);
+        uint64_t seat, old = p.word;
+        switch (pw_state(old)) {
+        case PS_REDEEMED:
+            return SB_USED;
+        case PS_BOOKED:
+            if (!word_swap(e, &p, pw_next(old, PS_NONE, pw_gen(old), 0)))
+                continue;
+            atomic_fetch_sub_explicit(&e->slots[pw_where(old)].booked, 1, memory_order_release);
+            sb__slot_release(e, pw_where(old), now, release_moment(e, &p, now));
+            return SB_OK;
+        case PS_HELD:
+            if (!held_seat(e, &p, &seat))
+                continue;
+            if (seat_deadline(seat) <= now)
+                return SB_NOT_FOUND;
+            if (!word_swap(e, &p, pw_next(old, PS_NONE, pw_gen(old), 0)))
+                continue;
+            sb__seat_release(e, pw_where(old), seat, now, release_moment(e, &p, now));
+            return SB_OK;
+        default:
+            return SB_NOT_FOUND;
+        }
+    }
+}
+
+SB_EXPORT sb_status
+sb_cancel(sb_engine *e, uint32_t bsn)
+{
+    if (!sb__live(e))
+        return SB_INVALID_ARG;
+    sb_status st = sb_bsn_valid(bsn) ? cancel(e, bsn) : SB_INVALID_ID;
+    sb__stat(e, SB_OP_CANCEL, st);
+    return st;
+}
+
+static void
+fill(sb_engine *e, uint32_t bsn, uint32_t slot, sb_state state, uint64_t deadline,
+     sb_booking *out)
+{
+    if (!out)
+        return;
+    out->bsn = bsn;
+    out->slot = sb__slot_of(e, slot);
+    out->state = state;
+    out->deadline_ms = state == SB_STATE_HELD ? e->clock.epoch_ms + deadline : 0;
+}
+
+static sb_status
+lookup(sb_engine *e, uint32_t bsn, sb_booking *out)
+{
+    person p = {sb__people_find(&e->people, bsn), 0};
+    if (p.number == SB_NO_PERSON)
+        return SB_NOT_FOUND;
+    uint64_t now = sb__clock_now(&e->clock), seat;
+    p.word = word_load(e, p.number);
+    if (!person_active(e, &p, now, &seat))
+        return SB_NOT_FOUND;
+    switch (pw_state(p.word)) {
+    case PS_HELD:
+        fill(e, bsn, pw_where(p.word) / e->seats_per_slot, SB_STATE_HELD, seat_deadline(seat),
+             out);
+        break;
+    case PS_BOOKED:
+        fill(e, bsn, pw_where(p.word), SB_STATE_BOOKED, 0, out);
+        break;
+    default:
+        fill(e, bsn, pw_where(p.word), SB_STATE_REDEEMED, 0, out);
+        break;
+    }
+    return SB_OK;
+}
+
+SB_EXPORT sb_status
+sb_lookup(sb_engine *e, uint32_t bsn, sb_booking *out)
+{
+    if (!sb__live(e) || !out)
+        return SB_INVALID_ARG;
+    sb_status st = sb_bsn_valid(bsn) ? lookup(e, bsn, out) : SB_INVALID_ID;
+    sb__stat(e, SB_OP_LOOKUP, st);
+    return st;
+}
+
+/* verify (redeem == false) and redeem, after the argument checks. */
+static sb_status
+present(sb_engine *e, const char *text, uint32_t bsn, bool redeem, sb_booking *out)
+{
+    uint32_t number, gen;
+    if (sb__code_open(&e->keys, text, &number, &gen) != 0 || number >= e->people.max)
+        return SB_FORGED;
+    uint32_t holder = atomic_load_explicit(&e->people.bsn[number], memory_order_acquire);
+    if (holder == 0)
+        return SB_FORGED;
+    if (holder != bsn)
+        return SB_WRONG_HOLDER;
+    person p = {number, word_load(e, number)};
+    for (uint32_t tries = 0;; tries++) {
+        sb_assert(tries < SB_RETRY_MAX);
+        if (gen > pw_gen(p.word))
+            return SB_FORGED; /* same key, but never issued here */
+        unsigned state = pw_state(p.word);
+        if (gen < pw_gen(p.word) || (state != PS_BOOKED && state != PS_REDEEMED))
+            return SB_CANCELLED;
+        uint32_t slot = pw_where(p.word);
+        if (state == PS_REDEEMED) {
+            fill(e, bsn, slot, SB_STATE_REDEEMED, 0, out);
+            return SB_USED;
+        }
+        if (!redeem) {
+            fill(e, bsn, slot, SB_STATE_BOOKED, 0, out);
+            return SB_OK;
+        }
+        if (!word_swap(e, &p, pw_next(p.word, PS_REDEEMED, gen, slot)))
+            continue;
+        atomic_fetch_sub_explicit(&e->slots[slot].booked, 1, memory_order_release);
+        atomic_fetch_add_explicit(&e->slots[slot].redeemed, 1, memory_order_release);
+        return SB_OK;
+    }
+}
+
+SB_EXPORT sb_status
+sb_verify(sb_engine *e, const char *code, uint32_t bsn, sb_booking *out)
+{
+    if (!sb__live(e) || !code)
+        return SB_INVALID_ARG;
+    sb_status st = sb_bsn_valid(bsn) ? present(e, code, bsn, false, out) : SB_INVALID_ID;
+    sb__stat(e, SB_OP_VERIFY, st);
+    return st;
+}
+
+SB_EXPORT sb_status
+sb_redeem(sb_engine *e, const char *code, uint32_t bsn)
+{
+    if (!sb__live(e) || !code)
+        return SB_INVALID_ARG;
+    sb_status st = sb_bsn_valid(bsn) ? present(e, code, bsn, true, NULL) : SB_INVALID_ID;
+    sb__stat(e, SB_OP_REDEEM, st);
+    return st;
+}

@@ -1,0 +1,307 @@
+/*
+ * The engine: options, opening and closing, locations, releases and the
+ * slot-level reads.
+ *
+ * sb_open() allocates everything the engine will use (slots, seats, the
+ * person table, the stat stripes) and zeroes it; afterwards no call
+ * allocates.  A state word (magic) catches use after sb_close() when the
+ * memory has not been reused yet.
+ */
+#include "internal.h"
+
+#include <limits.h>
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#ifdef SB_HAVE_JEMALLOC
+#include <jemalloc/jemalloc.h>
+#endif
+
+#define BIG_ALLOC ((size_t)1 << 20)
+
+static size_t
+round_line(size_t size)
+{
+    return (size + SB_CACHE_LINE - 1) & ~(size_t)(SB_CACHE_LINE - 1);
+}
+
+/* Large arrays come from fresh pages (jemalloc or mmap), so their zeroes
+ * cost nothing until a page is touched. */
+void *
+sb__alloc(size_t size)
+{
+    size = round_line(size ? size : 1);
+#ifdef SB_HAVE_JEMALLOC
+    return mallocx(size, MALLOCX_ALIGN(SB_CACHE_LINE) | MALLOCX_ZERO);
+#else
+    if (size >= BIG_ALLOC) {
+        void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        return p == MAP_FAILED ? NULL : p;
+    }
+    void *p = aligned_alloc(SB_CACHE_LINE, size);
+    if (p)
+        memset(p, 0, size);
+    return p;
+#endif
+}
+
+void
+sb__free(void *p, size_t size)
+{
+    if (!p)
+        return;
+    size = round_line(size ? size : 1);
+#ifdef SB_HAVE_JEMALLOC
+    sdallocx(p, size, MALLOCX_ALIGN(SB_CACHE_LINE));
+#else
+    if (size >= BIG_ALLOC)
+        munmap(p, size);
+    else
+        free(p);
+#endif
+}
+
+SB_EXPORT void
+sb_options_init(sb_options *o)
+{
+    sb_assert(o != NULL);
+    memset(o, 0, sizeof *o);
+    o->max_locations = 16;
+    o->first_day = (int32_t)(sb__wall_ms() / 86400000u);
+    o->days = 120;
+    o->windows_per_day = 1;
+    o->max_people = 1u << 20;
+    o->hold_ms = 600000;
+    o->release_delay_ms = 0;
+    o->holds_per_slot = 128;
+}
+
+static bool
+options_valid(const sb_options *o)
+{
+    if (o->max_locations == 0 || o->max_locations > SB_MAX_LOCATIONS || o->days == 0 ||
+        o->days > SB_MAX_DAYS || o->windows_per_day == 0 || o->max_people == 0 ||
+        o->max_people > SB_MAX_PEOPLE || o->hold_ms == 0 || o->hold_ms > SB_MAX_HOLD_MS ||
+        o->holds_per_slot == 0 || o->holds_per_slot > SB_MAX_HOLDS_PER_SLOT)
+        return false;
+    if (o->first_day == INT32_MIN || (int64_t)o->first_day + o->days - 1 > INT32_MAX)
+        return false;
+    uint64_t slots = (uint64_t)o->max_locations * o->days * o->windows_per_day;
+    return slots <= SB_MAX_SLOTS && slots * o->holds_per_slot <= SB_MAX_SEATS;
+}
+
+static void
+engine_free(sb_engine *e)
+{
+    sb__free(e->slots, (size_t)e->nslots * sizeof *e->slots);
+    sb__free(e->seats, (size_t)e->nslots * e->seats_per_slot * sizeof *e->seats);
+    sb__free(e->open, e->locations);
+    sb__free(e->stats, SB_STAT_STRIPES * sizeof *e->stats);
+    sb__people_free(&e->people);
+    sodium_memzero(&e->keys, sizeof e->keys);
+    sb__free(e, sizeof *e);
+}
+
+static sb_status
+engine_keys(sb_engine *e, const uint8_t code_key[32])
+{
+    uint8_t key[32];
+    static const uint8_t zero[32];
+    if (sodium_memcmp(code_key, zero, sizeof key) == 0)
+        randombytes_buf(key, sizeof key);
+    else
+        memcpy(key, code_key, sizeof key);
+    int rc = sb__code_keys_init(&e->keys, key);
+    randombytes_buf(e->rand_key, sizeof e->rand_key);
+    sodium_memzero(key, sizeof key);
+    return rc == 0 ? SB_OK : SB_NOMEM;
+}
+
+SB_EXPORT sb_status
+sb_open(const sb_options *o, sb_engine **out)
+{
+    if (!o || !out || !options_valid(o))
+        return SB_INVALID_ARG;
+    *out = NULL;
+    if (sodium_init() < 0)
+        return SB_NOMEM;
+    sb_engine *e = sb__alloc(sizeof *e);
+    if (!e)
+        return SB_NOMEM;
+    e->locations = o->max_locations;
+    e->days = o->days;
+    e->windows = o->windows_per_day;
+    e->first_day = o->first_day;
+    e->nslots = o->max_locations * o->days * o->windows_per_day;
+    e->seats_per_slot = o->holds_per_slot;
+    e->hold_ms = o->hold_ms;
+    e->release_delay_ms = o->release_delay_ms;
+    e->slots = sb__alloc((size_t)e->nslots * sizeof *e->slots);
+    e->seats = sb__alloc((size_t)e->nslots * e->seats_per_slot * sizeof *e->seats);
+    e->open = sb__alloc(e->locations);
+    e->stats = sb__alloc(SB_STAT_STRIPES * sizeof *e->stats);
+    int people = sb__people_init(&e->people, o->max_people);
+    if (!e->slots || !e->seats || !e->open || !e->stats || people != 0 ||
+        engine_keys(e, o->code_key) != SB_OK) {
+        engine_free(e);
+        return SB_NOMEM;
+    }
+    for (uint32_t i = 0; i < e->nslots; i++)
+        atomic_init(&e->slots[i].next_due, UINT64_MAX);
+    sb__clock_init(&e->clock, o->clock_ms, o->clock_ctx);
+    atomic_store_explicit(&e->magic, SB_MAGIC_OPEN, memory_order_release);
+    *out = e;
+    return SB_OK;
+}
+
+SB_EXPORT void
+sb_close(sb_engine *e)
+{
+    if (!sb__live(e))
+        return;
+    atomic_store_explicit(&e->magic, SB_MAGIC_CLOSED, memory_order_relaxed);
+    engine_free(e);
+}
+
+uint32_t
+sb__slot_index(const sb_engine *e, sb_slot s)
+{
+    int64_t day = (int64_t)s.day - e->first_day;
+    if (s.location >= e->locations || s.window >= e->windows || day < 0 || day >= e->days)
+        return UINT32_MAX;
+    return ((uint32_t)s.location * e->days + (uint32_t)day) * e->windows + s.window;
+}
+
+sb_slot
+sb__slot_of(const sb_engine *e, uint32_t index)
+{
+    sb_slot s;
+    s.window = (uint16_t)(index % e->windows);
+    index /= e->windows;
+    s.day = e->first_day + (int32_t)(index % e->days);
+    s.location = (uint16_t)(index / e->days);
+    return s;
+}
+
+bool
+sb__location_is_open(const sb_engine *e, uint16_t loc)
+{
+    return atomic_load_explicit(&e->open[loc], memory_order_acquire) != 0;
+}
+
+static sb_status
+location_set(sb_engine *e, uint16_t location, uint8_t open)
+{
+    if (!sb__live(e))
+        return SB_INVALID_ARG;
+    sb_status st = SB_INVALID_ARG;
+    if (location < e->locations) {
+        atomic_store_explicit(&e->open[location], open, memory_order_release);
+        st = SB_OK;
+    }
+    sb__stat(e, SB_OP_LOCATION, st);
+    return st;
+}
+
+SB_EXPORT sb_status
+sb_location_open(sb_engine *e, uint16_t location)
+{
+    return location_set(e, location, 1);
+}
+
+SB_EXPORT sb_status
+sb_location_close(sb_engine *e, uint16_t location)
+{
+    return location_set(e, location, 0);
+}
+
+static sb_status
+release(sb_engine *e, sb_slot slot, uint32_t places)
+{
+    uint32_t i = sb__slot_index(e, slot);
+    if (i == UINT32_MAX)
+        return SB_INVALID_ARG;
+    _Atomic uint64_t *cw = &e->slots[i].cw;
+    uint64_t w = atomic_load_explicit(cw, memory_order_relaxed);
+    for (uint32_t tries = 0;; tries++) {
+        sb_assert(tries < SB_RETRY_MAX);
+        if ((w >> 32) + places > UINT32_MAX)
+            return SB_INVALID_ARG;
+        if (atomic_compare_exchange_weak_explicit(cw, &w, w + ((uint64_t)places << 32),
+                                                  memory_order_acq_rel, memory_order_relaxed))
+            return SB_OK;
+    }
+}
+
+SB_EXPORT sb_status
+sb_release(sb_engine *e, sb_slot slot, uint32_t places)
+{
+    if (!sb__live(e))
+        return SB_INVALID_ARG;
+    sb_status st = release(e, slot, places);
+    sb__stat(e, SB_OP_RELEASE, st);
+    return st;
+}
+
+SB_EXPORT sb_status
+sb_slot_read(sb_engine *e, sb_slot slot, sb_slot_info *out)
+{
+    if (!sb__live(e) || !out)
+        return SB_INVALID_ARG;
+    uint32_t i = sb__slot_index(e, slot);
+    sb_status st = SB_INVALID_ARG;
+    if (i != UINT32_MAX) {
+        sb__slot_read(e, i, sb__clock_now(&e->clock), out);
+        st = SB_OK;
+    }
+    sb__stat(e, SB_OP_SLOT_READ, st);
+    return st;
+}
+
+static sb_status
+next_free(sb_engine *e, uint16_t location, int32_t from_day, sb_slot *out)
+{
+    if (location >= e->locations)
+        return SB_INVALID_ARG;
+    if (!sb__location_is_open(e, location))
+        return SB_CLOSED;
+    int64_t first = (int64_t)from_day - e->first_day;
+    if (first < 0)
+        first = 0;
+    if (first >= e->days)
+        return SB_FULL;
+    uint64_t now = sb__clock_now(&e->clock);
+    uint32_t begin = ((uint32_t)location * e->days + (uint32_t)first) * e->windows;
+    uint32_t end = ((uint32_t)location + 1) * e->days * e->windows;
+    for (uint32_t i = begin; i < end; i++) {
+        if (sb__slot_has_free(e, i, now)) {
+            *out = sb__slot_of(e, i);
+            return SB_OK;
+        }
+    }
+    return SB_FULL;
+}
+
+SB_EXPORT sb_status
+sb_next_free(sb_engine *e, uint16_t location, int32_t from_day, sb_slot *out)
+{
+    if (!sb__live(e) || !out)
+        return SB_INVALID_ARG;
+    sb_status st = next_free(e, location, from_day, out);
+    sb__stat(e, SB_OP_NEXT_FREE, st);
+    return st;
+}
+
+SB_EXPORT size_t
+sb_expire(sb_engine *e)
+{
+    if (!sb__live(e))
+        return 0;
+    uint64_t now = sb__clock_now(&e->clock);
+    size_t n = 0;
+    for (uint32_t i = 0; i < e->nslots; i++)
+        n += sb__slot_expire(e, i, now);
+    return n;
+}

@@ -1,0 +1,223 @@
+/*
+ * Internal structures shared by the files of lib/.  Each concept lives in its
+ * own file; this header only declares what crosses between them.
+ */
+#ifndef SB_INTERNAL_H
+#define SB_INTERNAL_H
+
+#include <stdalign.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "limits.h"
+#include "slotbook.h"
+
+#define SB_CACHE_LINE 64
+
+/* Programmer errors (a broken invariant, use after close) abort loudly. */
+_Noreturn void sb__panic(const char *file, int line, const char *what);
+#define sb_assert(cond)                                                        \
+    do {                                                                       \
+        if (__builtin_expect(!(cond), 0))                                      \
+            sb__panic(__FILE__, __LINE__, #cond);                              \
+    } while (0)
+#ifdef SB_DEBUG
+#define sb_assert_slow(cond) sb_assert(cond)
+#else
+#define sb_assert_slow(cond) ((void)sizeof(!(cond)))
+#endif
+
+/* ---- clock.c: the engine's monotonic clock, ms since sb_open() ---------- */
+
+typedef struct sb_clock {
+    uint64_t (*fn)(void *ctx);
+    void *ctx;
+    uint64_t epoch_ms;          /* the clock's reading at sb_open() */
+    _Atomic uint64_t seen_ms;   /* largest relative time returned so far */
+} sb_clock;
+
+void sb__clock_init(sb_clock *c, uint64_t (*fn)(void *), void *ctx);
+uint64_t sb__clock_now(sb_clock *c);
+uint64_t sb__wall_ms(void);
+
+/* ---- codes.c: sealing (person, generation) into a code ------------------ */
+
+typedef struct sb_code_keys {
+    uint8_t mac[16]; /* SipHash-2-4 key for the 40-bit tag */
+    uint8_t enc[16]; /* SipHash-2-4 key for the payload mask */
+} sb_code_keys;
+
+int sb__code_keys_init(sb_code_keys *k, const uint8_t code_key[32]);
+void sb__code_seal(const sb_code_keys *k, uint32_t person, uint32_t gen,
+                   char out[SB_CODE_SIZE]);
+/* 0 and (*person, *gen) on a genuine code, -1 on anything else. */
+int sb__code_open(const sb_code_keys *k, const char *text, uint32_t *person,
+                  uint32_t *gen);
+
+/* ---- people.c: BSN -> person number, person words ----------------------- */
+
+/* Person word: what a person has now.  One 64-bit word so that every change
+ * is a single compare-and-swap, the linearisation point of the call.
+ *   bits  0..2   state (PS_*)
+ *   bits  3..18  gen: bookings made; the live booking's generation
+ *   bits 19..46  where: global seat index (HELD) or slot index (BOOKED,
+ *                REDEEMED); 0 otherwise
+ *   bits 47..63  version: +1 on every change, so a stale expected value
+ *                cannot match after the word went round a cycle */
+enum { PS_NONE = 0, PS_HELD = 1, PS_BOOKED = 2, PS_REDEEMED = 3, PS_EXPIRED = 4 };
+
+static inline unsigned pw_state(uint64_t w) { return (unsigned)(w & 7u); }
+static inline uint32_t pw_gen(uint64_t w) { return (uint32_t)((w >> 3) & 0xffffu); }
+static inline uint32_t pw_where(uint64_t w) { return (uint32_t)((w >> 19) & (SB_MAX_SEATS - 1u)); }
+static inline uint64_t pw_next(uint64_t old, unsigned state, uint32_t gen, uint32_t where)
+{
+    uint64_t ver = (old >> 47) + 1u;
+    return (uint64_t)state | (uint64_t)gen << 3 | (uint64_t)where << 19 | ver << 47;
+}
+
+typedef struct sb_number_stripe {
+    alignas(SB_CACHE_LINE) _Atomic uint32_t next;
+    uint32_t end;
+} sb_number_stripe;
+
+typedef struct sb_people {
+    uint32_t max;                 /* max_people */
+    uint32_t per_stripe;          /* numbers per stripe range */
+    uint64_t mask;                /* table size - 1 (a power of two) */
+    uint64_t seed;                /* keyed hash, so BSNs cannot be chosen to collide */
+    _Atomic uint64_t *table;      /* bsn << 32 | (number + 1); 0 = empty */
+    _Atomic uint64_t *word;       /* person word by number */
+    _Atomic uint32_t *bsn;        /* BSN by number; 0 = unused number */
+    sb_number_stripe stripes[SB_NUMBER_STRIPES];
+} sb_people;
+
+#define SB_NO_PERSON UINT32_MAX
+
+int sb__people_init(sb_people *p, uint32_t max_people);
+void sb__people_free(sb_people *p);
+uint32_t sb__people_find(const sb_people *p, uint32_t bsn);
+/* The person's number, inserting the person if new; SB_NO_PERSON when
+ * max_people people are stored. */
+uint32_t sb__people_insert(sb_people *p, uint32_t bsn);
+uint64_t sb__people_count(const sb_people *p);
+
+/* ---- slots.c: capacity counters and seats -------------------------------- */
+
+/* Seat word: one place occupied until a deadline, or vacant.
+ *   bits  0..1   tag (SEAT_*)
+ *   bits  2..25  owner person number (HOLD)
+ *   bits 26..63  deadline, ms since sb_open() (HOLD, PENDING) */
+enum { SEAT_VACANT = 0, SEAT_HOLD = 1, SEAT_PENDING = 2, SEAT_BUSY = 3 };
+
+static inline unsigned seat_tag(uint64_t s) { return (unsigned)(s & 3u); }
+static inline uint32_t seat_owner(uint64_t s) { return (uint32_t)((s >> 2) & (SB_MAX_PEOPLE - 1u)); }
+static inline uint64_t seat_deadline(uint64_t s) { return s >> 26; }
+static inline uint64_t seat_make(unsigned tag, uint32_t owner, uint64_t deadline)
+{
+    return (uint64_t)tag | (uint64_t)owner << 2 | deadline << 26;
+}
+
+/* One slot's counters on a cache line of their own.
+ *   cw        capacity << 32 | taken.  taken counts every place in use:
+ *             booked + redeemed + occupied seats (expired ones included until
+ *             they are reclaimed or taken over).  Only a compare-and-swap that
+ *             keeps taken <= capacity adds to it: the capacity invariant.
+ *   booked, redeemed
+ *   next_due  a lower bound on the earliest deadline among the seats, so a
+ *             full slot with nothing due answers without scanning. */
+typedef struct sb_slotc {
+    alignas(SB_CACHE_LINE) _Atomic uint64_t cw;
+    _Atomic uint32_t booked;
+    _Atomic uint32_t redeemed;
+    _Atomic uint64_t next_due;
+} sb_slotc;
+_Static_assert(sizeof(sb_slotc) == SB_CACHE_LINE, "one slot, one cache line");
+
+/* ---- stats.c ------------------------------------------------------------ */
+
+typedef struct sb_stat_stripe {
+    alignas(SB_CACHE_LINE) _Atomic uint64_t outcomes[SB_STATS_OPS][SB_STATS_STATUSES];
+    _Atomic uint64_t expired;
+} sb_stat_stripe;
+
+void sb__stat(sb_engine *e, sb_op op, sb_status st);
+void sb__stat_expired(sb_engine *e, uint64_t n);
+
+/* ---- engine.c ----------------------------------------------------------- */
+
+#define SB_MAGIC_OPEN 0x5b0b0c0du
+#define SB_MAGIC_CLOSED 0xdeadb00cu
+
+struct sb_engine {
+    _Atomic uint32_t magic;
+    uint32_t locations, days, windows, nslots, seats_per_slot;
+    int32_t first_day;
+    uint32_t hold_ms, release_delay_ms;
+    sb_clock clock;
+    sb_code_keys keys;
+    uint8_t rand_key[16];         /* for release delays */
+    sb_slotc *slots;              /* nslots */
+    _Atomic uint64_t *seats;      /* nslots * seats_per_slot */
+    _Atomic uint8_t *open;        /* locations */
+    sb_people people;
+    sb_stat_stripe *stats;        /* SB_STAT_STRIPES */
+};
+
+void *sb__alloc(size_t size);     /* zeroed, cache-line aligned; NULL on failure */
+void sb__free(void *p, size_t size);
+
+/* Checks e and aborts on use after close. */
+static inline bool sb__live(const sb_engine *e)
+{
+    if (!e)
+        return false;
+    uint32_t m = atomic_load_explicit(&e->magic, memory_order_relaxed);
+    if (m != SB_MAGIC_OPEN)
+        sb__panic(__FILE__, __LINE__, "engine used after sb_close or not from sb_open");
+    return true;
+}
+
+/* Slot index of a valid slot, or UINT32_MAX for an unknown one. */
+uint32_t sb__slot_index(const sb_engine *e, sb_slot s);
+sb_slot sb__slot_of(const sb_engine *e, uint32_t index);
+bool sb__location_is_open(const sb_engine *e, uint16_t loc);
+
+/* ---- slots.c operations --------------------------------------------------- */
+
+/* A place taken in a slot: either counted (taken + 1) or a seat taken over
+ * from an expired hold or due release, still marked BUSY. */
+typedef struct sb_place {
+    uint32_t slot;
+    uint32_t seat;   /* global seat index of the taken-over seat, or UINT32_MAX */
+} sb_place;
+
+/* Takes a place; SB_OK or SB_FULL. */
+sb_status sb__place_take(sb_engine *e, uint32_t slot, uint64_t now, sb_place *pl);
+/* Gives a place back that was never handed to a person. */
+void sb__place_return(sb_engine *e, const sb_place *pl);
+/* Turns a place into a hold seat of person until deadline; SB_OK or SB_NOMEM
+ * (every seat of the slot holds a live hold) with the place given back. */
+sb_status sb__place_seat(sb_engine *e, sb_place *pl, uint32_t person, uint64_t now,
+                         uint64_t deadline, uint32_t hint);
+/* Turns a place into a counted place with no seat (for a booking). */
+void sb__place_unseat(sb_engine *e, sb_place *pl);
+
+/* Frees the place of a seat this caller owns (its person word left HELD on
+ * it): vacant and taken - 1, or pending until `until` when until > now. */
+void sb__seat_release(sb_engine *e, uint32_t seat, uint64_t expect, uint64_t now,
+                      uint64_t until);
+/* Empties a seat this caller owns; its place stays counted (it became a
+ * booking). */
+void sb__seat_vacate(sb_engine *e, uint32_t seat, uint64_t expect);
+/* A counted place (booking) goes: taken - 1, or pending until `until`. */
+void sb__slot_release(sb_engine *e, uint32_t slot, uint64_t now, uint64_t until);
+/* Tries to take the expired hold in seat from its owner (the owner's word
+ * moves HELD -> EXPIRED).  true: the seat is BUSY and this caller's. */
+bool sb__seat_expire(sb_engine *e, uint32_t seat, uint64_t now);
+size_t sb__slot_expire(sb_engine *e, uint32_t slot, uint64_t now);
+void sb__slot_read(sb_engine *e, uint32_t slot, uint64_t now, sb_slot_info *out);
+bool sb__slot_has_free(sb_engine *e, uint32_t slot, uint64_t now);
+
+#endif
