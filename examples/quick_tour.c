@@ -19,28 +19,28 @@
 typedef struct worker {
     sb_engine *e;
     sb_slot slot;
-    unsigned first;
+    uint32_t first; /* people are the valid BSNs after this one */
     unsigned booked, full, duplicate;
     uint32_t one_bsn;
     char one_code[SB_CODE_SIZE];
 } worker;
 
-/* The n-th valid BSN from a start, by the 11-check. */
+/* The next valid BSN after bsn, by the 11-check. */
 static uint32_t
-nth_bsn(unsigned n)
+next_bsn(uint32_t bsn)
 {
-    uint32_t bsn = 100000000u;
-    for (;; bsn++)
-        if (sb_bsn_valid(bsn) && n-- == 0)
-            return bsn;
+    while (!sb_bsn_valid(++bsn)) {
+    }
+    return bsn;
 }
 
 static void *
 surge(void *arg)
 {
     worker *w = arg;
+    uint32_t bsn = w->first;
     for (unsigned i = 0; i < PEOPLE_PER_THREAD; i++) {
-        uint32_t bsn = nth_bsn(w->first + i);
+        bsn = next_bsn(bsn);
         char code[SB_CODE_SIZE];
         sb_status st = sb_book(w->e, bsn, w->slot, code);
         if (st == SB_OK) {
@@ -88,7 +88,7 @@ main(void)
     worker w[THREADS];
     pthread_t t[THREADS];
     for (unsigned i = 0; i < THREADS; i++) {
-        w[i] = (worker){.e = e, .slot = slot, .first = i * (PEOPLE_PER_THREAD / 2)};
+        w[i] = (worker){.e = e, .slot = slot, .first = 100000000u + i * 20000u};
         pthread_create(&t[i], NULL, surge, &w[i]);
     }
     unsigned booked = 0, full = 0, duplicate = 0;
