@@ -284,12 +284,13 @@ sb__slot_expire(sb_engine *e, uint32_t slot, uint64_t now)
 
 typedef struct seat_count {
     uint32_t held, pending, due;
+    uint64_t earliest; /* the earliest deadline still to come */
 } seat_count;
 
 static seat_count
 seats_count(sb_engine *e, uint32_t slot, uint64_t now)
 {
-    seat_count n = {0, 0, 0};
+    seat_count n = {0, 0, 0, UINT64_MAX};
     uint32_t base = slot * e->seats_per_slot;
     for (uint32_t k = 0; k < e->seats_per_slot; k++) {
         uint64_t s = atomic_load_explicit(seat_word(e, base + k), memory_order_acquire);
@@ -302,6 +303,8 @@ seats_count(sb_engine *e, uint32_t slot, uint64_t now)
             n.held++;
         else
             n.pending++;
+        if (seat_deadline(s) > now && seat_deadline(s) < n.earliest)
+            n.earliest = seat_deadline(s);
     }
     return n;
 }
@@ -325,7 +328,7 @@ sb__slot_read(sb_engine *e, uint32_t slot, uint64_t now, sb_slot_info *out)
         w = atomic_load_explicit(&c->cw, memory_order_acquire);
         booked = (int32_t)atomic_load_explicit(&c->booked, memory_order_acquire);
         redeemed = (int32_t)atomic_load_explicit(&c->redeemed, memory_order_acquire);
-        n = has_seats ? seats_count(e, slot, now) : (seat_count){0, 0, 0};
+        n = has_seats ? seats_count(e, slot, now) : (seat_count){0, 0, 0, UINT64_MAX};
         if (tries == 8 || (w == atomic_load_explicit(&c->cw, memory_order_acquire) &&
                            booked == (int32_t)atomic_load_explicit(&c->booked, memory_order_acquire) &&
                            redeemed == (int32_t)atomic_load_explicit(&c->redeemed,
@@ -364,5 +367,6 @@ sb__slot_has_free(sb_engine *e, uint32_t slot, uint64_t now)
     seat_count n = seats_count(e, slot, now);
     if (n.due > 0)
         return true;
+    due_raise(e, slot, seen, n.earliest);
     return false;
 }
