@@ -45,8 +45,8 @@ run(void *arg)
 }
 
 static void
-measure(const char *name, uint32_t people, size_t calls, const uint32_t *bsn,
-        const sb_slot *slot, uint32_t nslots, unsigned threads)
+measure(const char *name, uint32_t people, size_t calls, const uint32_t *bsn, const sb_slot *slot,
+        uint32_t nslots, unsigned threads)
 {
     sb_options o;
     sb_options_init(&o);

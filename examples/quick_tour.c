@@ -100,10 +100,10 @@ main(void)
     }
     sb_slot_info info;
     sb_slot_read(e, slot, &info);
-    printf("surge: %u attempts from %u threads on %u places\n",
-           THREADS * PEOPLE_PER_THREAD, THREADS, PLACES);
-    printf("  booked %u, full %u, duplicate %u; slot: capacity %u booked %u free %u\n",
-           booked, full, duplicate, info.capacity, info.booked, info.free);
+    printf("surge: %u attempts from %u threads on %u places\n", THREADS * PEOPLE_PER_THREAD,
+           THREADS, PLACES);
+    printf("  booked %u, full %u, duplicate %u; slot: capacity %u booked %u free %u\n", booked,
+           full, duplicate, info.capacity, info.booked, info.free);
 
     worker *first = &w[0];
     for (unsigned i = 1; i < THREADS && !first->booked; i++)

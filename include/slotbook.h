@@ -69,21 +69,21 @@ typedef struct sb_engine sb_engine; /* opaque */
  * Statuses.  Values are fixed and never renumbered; new codes may be added
  * at the end (SB_STATUS_COUNT grows), so handle unknown values gracefully.
  */
-#define SB_STATUS_TABLE(X)                                                     \
-    X(SB_OK, 0, "ok")                                                          \
-    X(SB_FULL, 1, "no free capacity in that slot")                             \
-    X(SB_DUPLICATE, 2, "this person already has a hold or a booking")          \
-    X(SB_NOT_FOUND, 3, "no hold or booking for this person")                   \
-    X(SB_EXPIRED, 4, "the hold ran out")                                       \
-    X(SB_CLOSED, 5, "the location is closed")                                  \
-    X(SB_INVALID_ID, 6, "BSN out of range or failing the 11-check")            \
-    X(SB_INVALID_ARG, 7, "invalid argument")                                   \
-    X(SB_FORGED, 8, "code malformed or not issued by this engine")             \
-    X(SB_WRONG_HOLDER, 9, "genuine code presented with another BSN")           \
-    X(SB_CANCELLED, 10, "code of a cancelled booking")                         \
-    X(SB_USED, 11, "code already redeemed")                                    \
-    X(SB_NOMEM, 12, "a preallocated limit is exhausted")                       \
-    X(SB_IO, 13, "journal failure")                                            \
+#define SB_STATUS_TABLE(X)                                            \
+    X(SB_OK, 0, "ok")                                                 \
+    X(SB_FULL, 1, "no free capacity in that slot")                    \
+    X(SB_DUPLICATE, 2, "this person already has a hold or a booking") \
+    X(SB_NOT_FOUND, 3, "no hold or booking for this person")          \
+    X(SB_EXPIRED, 4, "the hold ran out")                              \
+    X(SB_CLOSED, 5, "the location is closed")                         \
+    X(SB_INVALID_ID, 6, "BSN out of range or failing the 11-check")   \
+    X(SB_INVALID_ARG, 7, "invalid argument")                          \
+    X(SB_FORGED, 8, "code malformed or not issued by this engine")    \
+    X(SB_WRONG_HOLDER, 9, "genuine code presented with another BSN")  \
+    X(SB_CANCELLED, 10, "code of a cancelled booking")                \
+    X(SB_USED, 11, "code already redeemed")                           \
+    X(SB_NOMEM, 12, "a preallocated limit is exhausted")              \
+    X(SB_IO, 13, "journal failure")                                   \
     X(SB_CORRUPT, 14, "an invariant check failed (sb_audit)")
 
 typedef enum sb_status {
@@ -113,11 +113,7 @@ SB_EXPORT int32_t sb_day_from_civil(int year, unsigned month, unsigned day);
 /* 1 if bsn is a valid BSN (0 < bsn <= 999999999, 11-check), else 0. */
 SB_EXPORT int sb_bsn_valid(uint32_t bsn);
 
-typedef enum sb_state {
-    SB_STATE_HELD = 1,
-    SB_STATE_BOOKED,
-    SB_STATE_REDEEMED
-} sb_state;
+typedef enum sb_state { SB_STATE_HELD = 1, SB_STATE_BOOKED, SB_STATE_REDEEMED } sb_state;
 
 typedef struct sb_booking {
     uint32_t bsn;
@@ -145,7 +141,7 @@ typedef enum sb_op {
     SB_OP_VERIFY,
     SB_OP_REDEEM,
     SB_OP_RELEASE,
-    SB_OP_LOCATION,  /* sb_location_open and sb_location_close */
+    SB_OP_LOCATION, /* sb_location_open and sb_location_close */
     SB_OP_SLOT_READ,
     SB_OP_NEXT_FREE,
     SB_OP_COUNT
@@ -159,25 +155,25 @@ typedef enum sb_op {
 typedef struct sb_stats {
     uint64_t calls[SB_STATS_OPS];
     uint64_t outcomes[SB_STATS_OPS][SB_STATS_STATUSES];
-    uint64_t expired;   /* holds reclaimed after their deadline */
-    uint64_t people;    /* people stored (each is kept for the engine's life) */
+    uint64_t expired; /* holds reclaimed after their deadline */
+    uint64_t people;  /* people stored (each is kept for the engine's life) */
     uint64_t people_max;
 } sb_stats;
 
 /* Options.  Always fill with sb_options_init() first, then change fields:
  * fields added in later versions get their defaults that way. */
 typedef struct sb_options {
-    uint32_t max_locations;    /* default 16 */
-    int32_t first_day;         /* first day of the horizon; default: today (UTC) */
-    uint32_t days;             /* horizon length in days; default 120 */
-    uint16_t windows_per_day;  /* >= 1; default 1 */
-    uint32_t max_people;       /* size of the person table; default 1 << 20 */
-    uint32_t hold_ms;          /* hold lifetime; default 600000 (10 min) */
-    uint32_t release_delay_ms; /* cancelled places return after a random delay
-                                  in [0, release_delay_ms]; default 0 = at once */
-    uint32_t holds_per_slot;   /* live holds + delayed releases per slot;
-                                  default 128 */
-    uint8_t code_key[32];      /* secret for codes; all zero = random per engine */
+    uint32_t max_locations;          /* default 16 */
+    int32_t first_day;               /* first day of the horizon; default: today (UTC) */
+    uint32_t days;                   /* horizon length in days; default 120 */
+    uint16_t windows_per_day;        /* >= 1; default 1 */
+    uint32_t max_people;             /* size of the person table; default 1 << 20 */
+    uint32_t hold_ms;                /* hold lifetime; default 600000 (10 min) */
+    uint32_t release_delay_ms;       /* cancelled places return after a random delay
+                                        in [0, release_delay_ms]; default 0 = at once */
+    uint32_t holds_per_slot;         /* live holds + delayed releases per slot;
+                                        default 128 */
+    uint8_t code_key[32];            /* secret for codes; all zero = random per engine */
     uint64_t (*clock_ms)(void *ctx); /* NULL = wall clock (CLOCK_REALTIME) in ms */
     void *clock_ctx;
     uint64_t reserved[8]; /* zero; room for journal settings */
@@ -245,8 +241,7 @@ SB_EXPORT sb_status sb_confirm(sb_engine *e, uint32_t bsn, char code[SB_CODE_SIZ
 
 /* sb_book: sb_reserve and sb_confirm in one step (statuses of sb_reserve,
  * code written only on SB_OK). */
-SB_EXPORT sb_status sb_book(sb_engine *e, uint32_t bsn, sb_slot slot,
-                            char code[SB_CODE_SIZE]);
+SB_EXPORT sb_status sb_book(sb_engine *e, uint32_t bsn, sb_slot slot, char code[SB_CODE_SIZE]);
 
 /*
  * sb_cancel: drops the person's live hold or booking.  Its place returns to
@@ -274,8 +269,7 @@ SB_EXPORT sb_status sb_lookup(sb_engine *e, uint32_t bsn, sb_booking *out);
  * state is read), SB_CANCELLED, SB_USED, else SB_OK.  out may be NULL; it is
  * filled on SB_OK and SB_USED.  Wait-free.
  */
-SB_EXPORT sb_status sb_verify(sb_engine *e, const char *code, uint32_t bsn,
-                              sb_booking *out);
+SB_EXPORT sb_status sb_verify(sb_engine *e, const char *code, uint32_t bsn, sb_booking *out);
 
 /* sb_redeem: as sb_verify, and marks the booking used: SB_OK exactly once
  * per booking, SB_USED afterwards.  A redeemed booking stays the person's one
@@ -298,8 +292,7 @@ SB_EXPORT sb_status sb_slot_read(sb_engine *e, sb_slot slot, sb_slot_info *out);
  * Returns SB_INVALID_ARG (NULL e or out, unknown location), SB_CLOSED, SB_FULL
  * (none, or from_day past the horizon), else SB_OK with *out filled.
  */
-SB_EXPORT sb_status sb_next_free(sb_engine *e, uint16_t location, int32_t from_day,
-                                 sb_slot *out);
+SB_EXPORT sb_status sb_next_free(sb_engine *e, uint16_t location, int32_t from_day, sb_slot *out);
 
 /*
  * sb_expire: reclaims every hold past its deadline now, and every delayed
@@ -329,8 +322,7 @@ typedef struct sb_audit_report {
     uint64_t slots, people, held, booked, redeemed, pending, capacity;
     uint64_t violations;
 } sb_audit_report;
-SB_EXPORT sb_status sb_audit(sb_engine *e, sb_audit_report *out, char *msg,
-                             size_t msg_size);
+SB_EXPORT sb_status sb_audit(sb_engine *e, sb_audit_report *out, char *msg, size_t msg_size);
 
 #ifdef __cplusplus
 }

@@ -152,8 +152,8 @@ take(sb_engine *e, uint32_t bsn, sb_slot slot, uint32_t index, char *code)
             return st;
         }
         uint64_t old = p.word;
-        uint64_t next = code ? pw_next(old, PS_BOOKED, gen + 1, index)
-                             : pw_next(old, PS_HELD, gen, pl.seat);
+        uint64_t next =
+            code ? pw_next(old, PS_BOOKED, gen + 1, index) : pw_next(old, PS_HELD, gen, pl.seat);
         if (!word_swap(e, &p, next))
             continue;
         drop_dead_hold(e, old, now);
@@ -296,8 +296,7 @@ sb_cancel(sb_engine *e, uint32_t bsn)
 }
 
 static void
-fill(sb_engine *e, uint32_t bsn, uint32_t slot, sb_state state, uint64_t deadline,
-     sb_booking *out)
+fill(sb_engine *e, uint32_t bsn, uint32_t slot, sb_state state, uint64_t deadline, sb_booking *out)
 {
     if (!out)
         return;
@@ -319,8 +318,7 @@ lookup(sb_engine *e, uint32_t bsn, sb_booking *out)
         return SB_NOT_FOUND;
     switch (pw_state(p.word)) {
     case PS_HELD:
-        fill(e, bsn, pw_where(p.word) / e->seats_per_slot, SB_STATE_HELD, seat_deadline(seat),
-             out);
+        fill(e, bsn, pw_where(p.word) / e->seats_per_slot, SB_STATE_HELD, seat_deadline(seat), out);
         break;
     case PS_BOOKED:
         fill(e, bsn, pw_where(p.word), SB_STATE_BOOKED, 0, out);

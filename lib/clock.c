@@ -45,8 +45,7 @@ sb__clock_now(sb_clock *c)
         rel = SB_MAX_TIME_MS;
     uint64_t seen = atomic_load_explicit(&c->seen_ms, memory_order_relaxed);
     while (rel > seen) {
-        if (atomic_compare_exchange_weak_explicit(&c->seen_ms, &seen, rel,
-                                                  memory_order_relaxed,
+        if (atomic_compare_exchange_weak_explicit(&c->seen_ms, &seen, rel, memory_order_relaxed,
                                                   memory_order_relaxed))
             return rel;
     }

@@ -18,10 +18,10 @@
 
 /* Programmer errors (a broken invariant, use after close) abort loudly. */
 _Noreturn void sb__panic(const char *file, int line, const char *what);
-#define sb_assert(cond)                                                        \
-    do {                                                                       \
-        if (__builtin_expect(!(cond), 0))                                      \
-            sb__panic(__FILE__, __LINE__, #cond);                              \
+#define sb_assert(cond)                           \
+    do {                                          \
+        if (__builtin_expect(!(cond), 0))         \
+            sb__panic(__FILE__, __LINE__, #cond); \
     } while (0)
 #ifdef SB_DEBUG
 #define sb_assert_slow(cond) sb_assert(cond)
@@ -34,8 +34,8 @@ _Noreturn void sb__panic(const char *file, int line, const char *what);
 typedef struct sb_clock {
     uint64_t (*fn)(void *ctx);
     void *ctx;
-    uint64_t epoch_ms;          /* the clock's reading at sb_open() */
-    _Atomic uint64_t seen_ms;   /* largest relative time returned so far */
+    uint64_t epoch_ms;        /* the clock's reading at sb_open() */
+    _Atomic uint64_t seen_ms; /* largest relative time returned so far */
 } sb_clock;
 
 void sb__clock_init(sb_clock *c, uint64_t (*fn)(void *), void *ctx);
@@ -50,11 +50,9 @@ typedef struct sb_code_keys {
 } sb_code_keys;
 
 int sb__code_keys_init(sb_code_keys *k, const uint8_t code_key[32]);
-void sb__code_seal(const sb_code_keys *k, uint32_t person, uint32_t gen,
-                   char out[SB_CODE_SIZE]);
+void sb__code_seal(const sb_code_keys *k, uint32_t person, uint32_t gen, char out[SB_CODE_SIZE]);
 /* 0 and (*person, *gen) on a genuine code, -1 on anything else. */
-int sb__code_open(const sb_code_keys *k, const char *text, uint32_t *person,
-                  uint32_t *gen);
+int sb__code_open(const sb_code_keys *k, const char *text, uint32_t *person, uint32_t *gen);
 
 /* ---- people.c: BSN -> person number, person words ----------------------- */
 
@@ -68,10 +66,23 @@ int sb__code_open(const sb_code_keys *k, const char *text, uint32_t *person,
  *                cannot match after the word went round a cycle */
 enum { PS_NONE = 0, PS_HELD = 1, PS_BOOKED = 2, PS_REDEEMED = 3, PS_EXPIRED = 4 };
 
-static inline unsigned pw_state(uint64_t w) { return (unsigned)(w & 7u); }
-static inline uint32_t pw_gen(uint64_t w) { return (uint32_t)((w >> 3) & 0xffffu); }
-static inline uint32_t pw_where(uint64_t w) { return (uint32_t)((w >> 19) & (SB_MAX_SEATS - 1u)); }
-static inline uint64_t pw_next(uint64_t old, unsigned state, uint32_t gen, uint32_t where)
+static inline unsigned
+pw_state(uint64_t w)
+{
+    return (unsigned)(w & 7u);
+}
+static inline uint32_t
+pw_gen(uint64_t w)
+{
+    return (uint32_t)((w >> 3) & 0xffffu);
+}
+static inline uint32_t
+pw_where(uint64_t w)
+{
+    return (uint32_t)((w >> 19) & (SB_MAX_SEATS - 1u));
+}
+static inline uint64_t
+pw_next(uint64_t old, unsigned state, uint32_t gen, uint32_t where)
 {
     uint64_t ver = (old >> 47) + 1u;
     return (uint64_t)state | (uint64_t)gen << 3 | (uint64_t)where << 19 | ver << 47;
@@ -83,13 +94,13 @@ typedef struct sb_number_stripe {
 } sb_number_stripe;
 
 typedef struct sb_people {
-    uint32_t max;                 /* max_people */
-    uint32_t per_stripe;          /* numbers per stripe range */
-    uint64_t mask;                /* table size - 1 (a power of two) */
-    uint64_t seed;                /* keyed hash, so BSNs cannot be chosen to collide */
-    _Atomic uint64_t *table;      /* bsn << 32 | (number + 1); 0 = empty */
-    _Atomic uint64_t *word;       /* person word by number */
-    _Atomic uint32_t *bsn;        /* BSN by number; 0 = unused number */
+    uint32_t max;            /* max_people */
+    uint32_t per_stripe;     /* numbers per stripe range */
+    uint64_t mask;           /* table size - 1 (a power of two) */
+    uint64_t seed;           /* keyed hash, so BSNs cannot be chosen to collide */
+    _Atomic uint64_t *table; /* bsn << 32 | (number + 1); 0 = empty */
+    _Atomic uint64_t *word;  /* person word by number */
+    _Atomic uint32_t *bsn;   /* BSN by number; 0 = unused number */
     sb_number_stripe stripes[SB_NUMBER_STRIPES];
 } sb_people;
 
@@ -111,10 +122,23 @@ uint64_t sb__people_count(const sb_people *p);
  *   bits 26..63  deadline, ms since sb_open() (HOLD, PENDING) */
 enum { SEAT_VACANT = 0, SEAT_HOLD = 1, SEAT_PENDING = 2, SEAT_BUSY = 3 };
 
-static inline unsigned seat_tag(uint64_t s) { return (unsigned)(s & 3u); }
-static inline uint32_t seat_owner(uint64_t s) { return (uint32_t)((s >> 2) & (SB_MAX_PEOPLE - 1u)); }
-static inline uint64_t seat_deadline(uint64_t s) { return s >> 26; }
-static inline uint64_t seat_make(unsigned tag, uint32_t owner, uint64_t deadline)
+static inline unsigned
+seat_tag(uint64_t s)
+{
+    return (unsigned)(s & 3u);
+}
+static inline uint32_t
+seat_owner(uint64_t s)
+{
+    return (uint32_t)((s >> 2) & (SB_MAX_PEOPLE - 1u));
+}
+static inline uint64_t
+seat_deadline(uint64_t s)
+{
+    return s >> 26;
+}
+static inline uint64_t
+seat_make(unsigned tag, uint32_t owner, uint64_t deadline)
 {
     return (uint64_t)tag | (uint64_t)owner << 2 | deadline << 26;
 }
@@ -157,19 +181,20 @@ struct sb_engine {
     uint32_t hold_ms, release_delay_ms;
     sb_clock clock;
     sb_code_keys keys;
-    uint8_t rand_key[16];         /* for release delays */
-    sb_slotc *slots;              /* nslots */
-    _Atomic uint64_t *seats;      /* nslots * seats_per_slot */
-    _Atomic uint8_t *open;        /* locations */
+    uint8_t rand_key[16];    /* for release delays */
+    sb_slotc *slots;         /* nslots */
+    _Atomic uint64_t *seats; /* nslots * seats_per_slot */
+    _Atomic uint8_t *open;   /* locations */
     sb_people people;
-    sb_stat_stripe *stats;        /* SB_STAT_STRIPES */
+    sb_stat_stripe *stats; /* SB_STAT_STRIPES */
 };
 
-void *sb__alloc(size_t size);     /* zeroed, cache-line aligned; NULL on failure */
+void *sb__alloc(size_t size); /* zeroed, cache-line aligned; NULL on failure */
 void sb__free(void *p, size_t size);
 
 /* Checks e and aborts on use after close. */
-static inline bool sb__live(const sb_engine *e)
+static inline bool
+sb__live(const sb_engine *e)
 {
     if (!e)
         return false;
@@ -190,7 +215,7 @@ bool sb__location_is_open(const sb_engine *e, uint16_t loc);
  * from an expired hold or due release, still marked BUSY. */
 typedef struct sb_place {
     uint32_t slot;
-    uint32_t seat;   /* global seat index of the taken-over seat, or UINT32_MAX */
+    uint32_t seat; /* global seat index of the taken-over seat, or UINT32_MAX */
 } sb_place;
 
 /* Takes a place; SB_OK or SB_FULL. */
@@ -206,8 +231,7 @@ void sb__place_unseat(sb_engine *e, sb_place *pl);
 
 /* Frees the place of a seat this caller owns (its person word left HELD on
  * it): vacant and taken - 1, or pending until `until` when until > now. */
-void sb__seat_release(sb_engine *e, uint32_t seat, uint64_t expect, uint64_t now,
-                      uint64_t until);
+void sb__seat_release(sb_engine *e, uint32_t seat, uint64_t expect, uint64_t now, uint64_t until);
 /* Empties a seat this caller owns; its place stays counted (it became a
  * booking). */
 void sb__seat_vacate(sb_engine *e, uint32_t seat, uint64_t expect);

@@ -104,8 +104,7 @@ number_take(sb_people *p, uint64_t h)
         uint32_t next = atomic_load_explicit(&s->next, memory_order_relaxed);
         while (next < s->end) {
             if (atomic_compare_exchange_weak_explicit(&s->next, &next, next + 1,
-                                                      memory_order_relaxed,
-                                                      memory_order_relaxed))
+                                                      memory_order_relaxed, memory_order_relaxed))
                 return next;
         }
     }

@@ -66,9 +66,8 @@ due_lower(sb_engine *e, uint32_t slot, uint64_t deadline)
 {
     _Atomic uint64_t *due = &counters(e, slot)->next_due;
     uint64_t cur = atomic_load_explicit(due, memory_order_relaxed);
-    while (deadline < cur &&
-           !atomic_compare_exchange_weak_explicit(due, &cur, deadline, memory_order_release,
-                                                  memory_order_relaxed)) {
+    while (deadline < cur && !atomic_compare_exchange_weak_explicit(
+                                 due, &cur, deadline, memory_order_release, memory_order_relaxed)) {
     }
 }
 
@@ -175,8 +174,7 @@ sb__place_seat(sb_engine *e, sb_place *pl, uint32_t person, uint64_t now, uint64
             uint64_t vacant = 0;
             if (atomic_load_explicit(seat_word(e, g), memory_order_relaxed) == 0 &&
                 atomic_compare_exchange_strong_explicit(seat_word(e, g), &vacant, hold,
-                                                        memory_order_acq_rel,
-                                                        memory_order_relaxed))
+                                                        memory_order_acq_rel, memory_order_relaxed))
                 pl->seat = g;
         }
         if (pl->seat == NO_SEAT) {
@@ -236,8 +234,8 @@ sb__slot_release(sb_engine *e, uint32_t slot, uint64_t now, uint64_t until)
         uint32_t base = slot * e->seats_per_slot;
         for (uint32_t k = 0; k < e->seats_per_slot; k++) {
             uint64_t vacant = 0;
-            if (atomic_compare_exchange_strong_explicit(seat_word(e, base + k), &vacant,
-                                                        pending, memory_order_acq_rel,
+            if (atomic_compare_exchange_strong_explicit(seat_word(e, base + k), &vacant, pending,
+                                                        memory_order_acq_rel,
                                                         memory_order_relaxed)) {
                 due_lower(e, slot, until);
                 return;
@@ -272,9 +270,8 @@ sb__slot_expire(sb_engine *e, uint32_t slot, uint64_t now)
                 taken_drop(e, slot);
                 holds++;
             }
-        } else if (atomic_compare_exchange_strong_explicit(seat_word(e, g), &s, 0,
-                                                           memory_order_acq_rel,
-                                                           memory_order_relaxed)) {
+        } else if (atomic_compare_exchange_strong_explicit(
+                       seat_word(e, g), &s, 0, memory_order_acq_rel, memory_order_relaxed)) {
             taken_drop(e, slot);
         }
     }
@@ -329,10 +326,10 @@ sb__slot_read(sb_engine *e, uint32_t slot, uint64_t now, sb_slot_info *out)
         booked = (int32_t)atomic_load_explicit(&c->booked, memory_order_acquire);
         redeemed = (int32_t)atomic_load_explicit(&c->redeemed, memory_order_acquire);
         n = has_seats ? seats_count(e, slot, now) : (seat_count){0, 0, 0, UINT64_MAX};
-        if (tries == 8 || (w == atomic_load_explicit(&c->cw, memory_order_acquire) &&
-                           booked == (int32_t)atomic_load_explicit(&c->booked, memory_order_acquire) &&
-                           redeemed == (int32_t)atomic_load_explicit(&c->redeemed,
-                                                                     memory_order_acquire)))
+        if (tries == 8 ||
+            (w == atomic_load_explicit(&c->cw, memory_order_acquire) &&
+             booked == (int32_t)atomic_load_explicit(&c->booked, memory_order_acquire) &&
+             redeemed == (int32_t)atomic_load_explicit(&c->redeemed, memory_order_acquire)))
             break;
     }
     /* A place in transit may be missed by one counter; clamp so the answer

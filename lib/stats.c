@@ -17,8 +17,8 @@ static unsigned
 stripe(void)
 {
     if (my_stripe == UINT_MAX)
-        my_stripe = atomic_fetch_add_explicit(&next_stripe, 1, memory_order_relaxed) %
-                    SB_STAT_STRIPES;
+        my_stripe =
+            atomic_fetch_add_explicit(&next_stripe, 1, memory_order_relaxed) % SB_STAT_STRIPES;
     return my_stripe;
 }
 

@@ -11,8 +11,8 @@ SB_EXPORT const char *
 sb_status_str(sb_status s)
 {
     switch (s) {
-#define SB_STATUS_STR_(name, value, text)                                      \
-    case name:                                                                 \
+#define SB_STATUS_STR_(name, value, text) \
+    case name:                            \
         return text;
         SB_STATUS_TABLE(SB_STATUS_STR_)
 #undef SB_STATUS_STR_
@@ -25,8 +25,8 @@ SB_EXPORT const char *
 sb_status_name(sb_status s)
 {
     switch (s) {
-#define SB_STATUS_NAME_(name, value, text)                                     \
-    case name:                                                                 \
+#define SB_STATUS_NAME_(name, value, text) \
+    case name:                             \
         return #name;
         SB_STATUS_TABLE(SB_STATUS_NAME_)
 #undef SB_STATUS_NAME_

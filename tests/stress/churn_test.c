@@ -39,8 +39,8 @@ one_call(worker *w)
     case 0:
     case 1:
         st = sb_reserve(w->e, bsn, slot);
-        CHECK(st == SB_OK || st == SB_FULL || st == SB_DUPLICATE || st == SB_NOMEM,
-              "reserve: %s", sb_status_name(st));
+        CHECK(st == SB_OK || st == SB_FULL || st == SB_DUPLICATE || st == SB_NOMEM, "reserve: %s",
+              sb_status_name(st));
         break;
     case 2:
     case 3:
@@ -50,8 +50,7 @@ one_call(worker *w)
         break;
     case 4:
         st = sb_book(w->e, bsn, slot, code);
-        CHECK(st == SB_OK || st == SB_FULL || st == SB_DUPLICATE, "book: %s",
-              sb_status_name(st));
+        CHECK(st == SB_OK || st == SB_FULL || st == SB_DUPLICATE, "book: %s", sb_status_name(st));
         break;
     case 5:
         st = sb_cancel(w->e, bsn);
@@ -116,8 +115,7 @@ int
 main(void)
 {
     uint64_t seed = stress_seed();
-    printf("churn stress: seed %" PRIu64 ", %d workers, %.1f s\n", seed, WORKERS,
-           stress_seconds());
+    printf("churn stress: seed %" PRIu64 ", %d workers, %.1f s\n", seed, WORKERS, stress_seconds());
     bsns = make_bsns(PEOPLE);
     sb_options o;
     sb_options_init(&o);

@@ -19,15 +19,14 @@
 
 #include <slotbook.h>
 
-#define CHECK(cond, ...)                                                       \
-    do {                                                                       \
-        if (!(cond)) {                                                         \
-            fprintf(stderr, "%s:%d: check failed: %s: ", __FILE__, __LINE__,   \
-                    #cond);                                                    \
-            fprintf(stderr, __VA_ARGS__);                                      \
-            fputc('\n', stderr);                                               \
-            exit(1);                                                           \
-        }                                                                      \
+#define CHECK(cond, ...)                                                             \
+    do {                                                                             \
+        if (!(cond)) {                                                               \
+            fprintf(stderr, "%s:%d: check failed: %s: ", __FILE__, __LINE__, #cond); \
+            fprintf(stderr, __VA_ARGS__);                                            \
+            fputc('\n', stderr);                                                     \
+            exit(1);                                                                 \
+        }                                                                            \
     } while (0)
 
 static inline uint64_t
@@ -101,8 +100,8 @@ audit_ok(sb_engine *e, const char *when)
     sb_audit_report r;
     char msg[256];
     sb_status st = sb_audit(e, &r, msg, sizeof msg);
-    CHECK(st == SB_OK, "audit %s: %s: %s (%" PRIu64 " violations)", when, sb_status_name(st),
-          msg, r.violations);
+    CHECK(st == SB_OK, "audit %s: %s: %s (%" PRIu64 " violations)", when, sb_status_name(st), msg,
+          r.violations);
 }
 
 /* Every answer of sb_slot_read keeps the invariant and the free formula. */

@@ -77,13 +77,11 @@ one_call(worker *w)
             just_issued(w, person, code);
     } else if (r < 75) {
         sb_status st = sb_cancel(w->e, bsn);
-        CHECK(st == SB_OK || st == SB_NOT_FOUND || st == SB_USED, "cancel: %s",
-              sb_status_name(st));
+        CHECK(st == SB_OK || st == SB_NOT_FOUND || st == SB_USED, "cancel: %s", sb_status_name(st));
     } else if (r < 82 && w->nlog) {
         issued *i = &w->log[rng_below(&w->rng, w->nlog)];
         sb_status st = sb_redeem(w->e, i->code, bsns[i->person]);
-        CHECK(st == SB_OK || st == SB_CANCELLED || st == SB_USED, "redeem: %s",
-              sb_status_name(st));
+        CHECK(st == SB_OK || st == SB_CANCELLED || st == SB_USED, "redeem: %s", sb_status_name(st));
         if (st == SB_OK)
             atomic_fetch_add(&redeemed_ok[i->person], 1);
     } else if (r < 90) {
@@ -170,8 +168,8 @@ final_checks(sb_engine *e, worker *w)
               info.capacity, atomic_load(&released[k]));
         CHECK(info.booked == booked[k] && info.redeemed == redeemed[k] && info.held == 0 &&
                   info.free == info.capacity - info.booked - info.redeemed,
-              "slot %d: %u/%u booked, %u/%u redeemed, held %u, free %u", k, info.booked,
-              booked[k], info.redeemed, redeemed[k], info.held, info.free);
+              "slot %d: %u/%u booked, %u/%u redeemed, held %u, free %u", k, info.booked, booked[k],
+              info.redeemed, redeemed[k], info.held, info.free);
     }
     /* Of the codes one person was issued, at most one is live. */
     unsigned *live = calloc(PEOPLE, sizeof *live);
@@ -193,8 +191,7 @@ int
 main(void)
 {
     uint64_t seed = stress_seed();
-    printf("surge stress: seed %" PRIu64 ", %d workers, %.1f s\n", seed, WORKERS,
-           stress_seconds());
+    printf("surge stress: seed %" PRIu64 ", %d workers, %.1f s\n", seed, WORKERS, stress_seconds());
     bsns = make_bsns(PEOPLE);
     sb_options o;
     sb_options_init(&o);
@@ -235,8 +232,8 @@ main(void)
     final_checks(e, w);
     sb_stats s;
     sb_stats_read(e, &s);
-    printf("ok: %" PRIu64 " calls, %" PRIu64 " holds expired, %" PRIu64 " people\n", ops,
-           s.expired, s.people);
+    printf("ok: %" PRIu64 " calls, %" PRIu64 " holds expired, %" PRIu64 " people\n", ops, s.expired,
+           s.people);
     sb_close(e);
     free(bsns);
     return 0;
