@@ -191,10 +191,10 @@ sb_reserve(sb_engine *e, uint32_t bsn, sb_slot slot)
 SB_EXPORT sb_status
 sb_book(sb_engine *e, uint32_t bsn, sb_slot slot, char code[SB_CODE_SIZE])
 {
-    if (!sb__live(e) || !code)
+    if (!sb__live(e))
         return SB_INVALID_ARG;
     uint32_t index;
-    sb_status st = checked_slot(e, bsn, slot, &index);
+    sb_status st = code ? checked_slot(e, bsn, slot, &index) : SB_INVALID_ARG;
     if (st == SB_OK)
         st = take(e, bsn, slot, index, code);
     sb__stat(e, SB_OP_BOOK, st);
@@ -243,9 +243,11 @@ confirm(sb_engine *e, uint32_t bsn, char *code)
 SB_EXPORT sb_status
 sb_confirm(sb_engine *e, uint32_t bsn, char code[SB_CODE_SIZE])
 {
-    if (!sb__live(e) || !code)
+    if (!sb__live(e))
         return SB_INVALID_ARG;
-    sb_status st = sb_bsn_valid(bsn) ? confirm(e, bsn, code) : SB_INVALID_ID;
+    sb_status st = !code               ? SB_INVALID_ARG
+                   : sb_bsn_valid(bsn) ? confirm(e, bsn, code)
+                                       : SB_INVALID_ID;
     sb__stat(e, SB_OP_CONFIRM, st);
     return st;
 }
@@ -333,9 +335,9 @@ lookup(sb_engine *e, uint32_t bsn, sb_booking *out)
 SB_EXPORT sb_status
 sb_lookup(sb_engine *e, uint32_t bsn, sb_booking *out)
 {
-    if (!sb__live(e) || !out)
+    if (!sb__live(e))
         return SB_INVALID_ARG;
-    sb_status st = sb_bsn_valid(bsn) ? lookup(e, bsn, out) : SB_INVALID_ID;
+    sb_status st = !out ? SB_INVALID_ARG : sb_bsn_valid(bsn) ? lookup(e, bsn, out) : SB_INVALID_ID;
     sb__stat(e, SB_OP_LOOKUP, st);
     return st;
 }
@@ -380,9 +382,11 @@ present(sb_engine *e, const char *text, uint32_t bsn, bool redeem, sb_booking *o
 SB_EXPORT sb_status
 sb_verify(sb_engine *e, const char *code, uint32_t bsn, sb_booking *out)
 {
-    if (!sb__live(e) || !code)
+    if (!sb__live(e))
         return SB_INVALID_ARG;
-    sb_status st = sb_bsn_valid(bsn) ? present(e, code, bsn, false, out) : SB_INVALID_ID;
+    sb_status st = !code               ? SB_INVALID_ARG
+                   : sb_bsn_valid(bsn) ? present(e, code, bsn, false, out)
+                                       : SB_INVALID_ID;
     sb__stat(e, SB_OP_VERIFY, st);
     return st;
 }
@@ -390,9 +394,11 @@ sb_verify(sb_engine *e, const char *code, uint32_t bsn, sb_booking *out)
 SB_EXPORT sb_status
 sb_redeem(sb_engine *e, const char *code, uint32_t bsn)
 {
-    if (!sb__live(e) || !code)
+    if (!sb__live(e))
         return SB_INVALID_ARG;
-    sb_status st = sb_bsn_valid(bsn) ? present(e, code, bsn, true, NULL) : SB_INVALID_ID;
+    sb_status st = !code               ? SB_INVALID_ARG
+                   : sb_bsn_valid(bsn) ? present(e, code, bsn, true, NULL)
+                                       : SB_INVALID_ID;
     sb__stat(e, SB_OP_REDEEM, st);
     return st;
 }

@@ -248,11 +248,11 @@ sb_release(sb_engine *e, sb_slot slot, uint32_t places)
 SB_EXPORT sb_status
 sb_slot_read(sb_engine *e, sb_slot slot, sb_slot_info *out)
 {
-    if (!sb__live(e) || !out)
+    if (!sb__live(e))
         return SB_INVALID_ARG;
     uint32_t i = sb__slot_index(e, slot);
     sb_status st = SB_INVALID_ARG;
-    if (i != UINT32_MAX) {
+    if (out && i != UINT32_MAX) {
         sb__slot_read(e, i, sb__clock_now(&e->clock), out);
         st = SB_OK;
     }
@@ -287,9 +287,9 @@ next_free(sb_engine *e, uint16_t location, int32_t from_day, sb_slot *out)
 SB_EXPORT sb_status
 sb_next_free(sb_engine *e, uint16_t location, int32_t from_day, sb_slot *out)
 {
-    if (!sb__live(e) || !out)
+    if (!sb__live(e))
         return SB_INVALID_ARG;
-    sb_status st = next_free(e, location, from_day, out);
+    sb_status st = out ? next_free(e, location, from_day, out) : SB_INVALID_ARG;
     sb__stat(e, SB_OP_NEXT_FREE, st);
     return st;
 }

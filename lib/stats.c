@@ -38,11 +38,9 @@ sb__stat_expired(sb_engine *e, uint64_t n)
 SB_EXPORT void
 sb_stats_read(sb_engine *e, sb_stats *out)
 {
-    if (!out)
+    if (!out || !sb__live(e))
         return;
     memset(out, 0, sizeof *out);
-    if (!sb__live(e))
-        return;
     for (unsigned s = 0; s < SB_STAT_STRIPES; s++) {
         sb_stat_stripe *st = &e->stats[s];
         for (unsigned op = 0; op < SB_OP_COUNT; op++) {
