@@ -124,6 +124,10 @@ take(sb_engine *e, uint32_t bsn, sb_slot slot, uint32_t index, char *code)
     sb_place pl;
     if (sb__place_take(e, index, now, &pl) != SB_OK)
         return SB_FULL;
+    /* A hold needs a seat; claim it before storing a new person, so a
+     * refused reserve never uses up max_people. */
+    if (!code && sb__place_claim(e, &pl, now, bsn) != SB_OK)
+        return SB_NOMEM;
     if (p.number == SB_NO_PERSON) {
         p.number = sb__people_insert(&e->people, bsn);
         if (p.number == SB_NO_PERSON) {
@@ -133,10 +137,7 @@ take(sb_engine *e, uint32_t bsn, sb_slot slot, uint32_t index, char *code)
     }
     if (!code) {
         uint64_t deadline = now + e->hold_ms;
-        if (deadline > SB_MAX_TIME_MS)
-            deadline = SB_MAX_TIME_MS;
-        if (sb__place_seat(e, &pl, p.number, now, deadline, bsn) != SB_OK)
-            return SB_NOMEM;
+        sb__place_hold(e, &pl, p.number, deadline < SB_MAX_TIME_MS ? deadline : SB_MAX_TIME_MS);
     }
     p.word = word_load(e, p.number);
     for (uint32_t tries = 0;; tries++) {

@@ -149,7 +149,7 @@ sb_open(const sb_options *o, sb_engine **out)
         return SB_NOMEM;
     }
     for (uint32_t i = 0; i < e->nslots; i++)
-        atomic_init(&e->slots[i].next_due, UINT64_MAX);
+        atomic_init(&e->slots[i].next_due, SB_DUE_INIT);
     sb__clock_init(&e->clock, o->clock_ms, o->clock_ctx);
     atomic_store_explicit(&e->magic, SB_MAGIC_OPEN, memory_order_release);
     *out = e;

@@ -149,8 +149,15 @@ seat_make(unsigned tag, uint32_t owner, uint64_t deadline)
  *             they are reclaimed or taken over).  Only a compare-and-swap that
  *             keeps taken <= capacity adds to it: the capacity invariant.
  *   booked, redeemed
- *   next_due  a lower bound on the earliest deadline among the seats, so a
- *             full slot with nothing due answers without scanning. */
+ *   next_due  deadline << 24 | version: a lower bound on the earliest
+ *             deadline among the seats, so a full slot with nothing due
+ *             answers without scanning.  Every seat fill bumps the version,
+ *             so a scan that raises the bound fails if a seat was filled
+ *             while it looked (whatever that seat's deadline). */
+#define SB_DUE_VERSION_BITS 24
+#define SB_DUE_NEVER ((UINT64_C(1) << 40) - 1) /* no deadline: past any time */
+#define SB_DUE_INIT (SB_DUE_NEVER << SB_DUE_VERSION_BITS)
+_Static_assert(SB_TIME_BITS < 40, "a deadline fits below SB_DUE_NEVER");
 typedef struct sb_slotc {
     alignas(SB_CACHE_LINE) _Atomic uint64_t cw;
     _Atomic uint32_t booked;
@@ -222,8 +229,13 @@ typedef struct sb_place {
 sb_status sb__place_take(sb_engine *e, uint32_t slot, uint64_t now, sb_place *pl);
 /* Gives a place back that was never handed to a person. */
 void sb__place_return(sb_engine *e, const sb_place *pl);
-/* Turns a place into a hold seat of person until deadline; SB_OK or SB_NOMEM
- * (every seat of the slot holds a live hold) with the place given back. */
+/* Gives a counted place a seat of its own (BUSY, the caller's): SB_OK, or
+ * SB_NOMEM when every seat of the slot is live (the place is then given
+ * back). */
+sb_status sb__place_claim(sb_engine *e, sb_place *pl, uint64_t now, uint32_t hint);
+/* Publishes the claimed seat as person's hold until deadline. */
+void sb__place_hold(sb_engine *e, sb_place *pl, uint32_t person, uint64_t deadline);
+/* sb__place_claim and sb__place_hold in one step. */
 sb_status sb__place_seat(sb_engine *e, sb_place *pl, uint32_t person, uint64_t now,
                          uint64_t deadline, uint32_t hint);
 /* Turns a place into a counted place with no seat (for a booking). */

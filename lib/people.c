@@ -101,10 +101,10 @@ number_take(sb_people *p, uint64_t h)
 {
     for (uint32_t k = 0; k < SB_NUMBER_STRIPES; k++) {
         sb_number_stripe *s = &p->stripes[(h + k) % SB_NUMBER_STRIPES];
-        uint32_t next = atomic_load_explicit(&s->next, memory_order_relaxed);
+        uint32_t next = atomic_load_explicit(&s->next, memory_order_acquire);
         while (next < s->end) {
             if (atomic_compare_exchange_weak_explicit(&s->next, &next, next + 1,
-                                                      memory_order_relaxed, memory_order_relaxed))
+                                                      memory_order_acquire, memory_order_acquire))
                 return next;
         }
     }
@@ -117,7 +117,8 @@ number_return(sb_people *p, uint32_t number)
     atomic_store_explicit(&p->bsn[number], 0, memory_order_relaxed);
     sb_number_stripe *s = &p->stripes[number / p->per_stripe];
     uint32_t expect = number + 1;
-    atomic_compare_exchange_strong_explicit(&s->next, &expect, number, memory_order_relaxed,
+    /* Release: the cleared BSN is visible to whoever takes the number next. */
+    atomic_compare_exchange_strong_explicit(&s->next, &expect, number, memory_order_release,
                                             memory_order_relaxed);
 }
 

@@ -60,26 +60,51 @@ taken_drop(sb_engine *e, uint32_t slot)
     sb_assert(CW_TAKEN(old) >= 1);
 }
 
-/* Lowers next_due to deadline if it is later. */
+static inline uint64_t
+due_at(uint64_t word)
+{
+    return word >> SB_DUE_VERSION_BITS;
+}
+
+static inline uint64_t
+due_make(uint64_t deadline, uint64_t old)
+{
+    uint64_t version = (old + 1) & ((UINT64_C(1) << SB_DUE_VERSION_BITS) - 1);
+    return (deadline < SB_DUE_NEVER ? deadline : SB_DUE_NEVER) << SB_DUE_VERSION_BITS | version;
+}
+
+static uint64_t
+due_load(sb_engine *e, uint32_t slot)
+{
+    return atomic_load_explicit(&counters(e, slot)->next_due, memory_order_acquire);
+}
+
+/* A seat was filled until deadline: lower next_due to it if it is earlier,
+ * and bump the version in any case. */
 static void
 due_lower(sb_engine *e, uint32_t slot, uint64_t deadline)
 {
     _Atomic uint64_t *due = &counters(e, slot)->next_due;
     uint64_t cur = atomic_load_explicit(due, memory_order_relaxed);
-    while (deadline < cur && !atomic_compare_exchange_weak_explicit(
-                                 due, &cur, deadline, memory_order_release, memory_order_relaxed)) {
+    for (uint32_t tries = 0;; tries++) {
+        sb_assert(tries < SB_RETRY_MAX);
+        uint64_t at = due_at(cur) < deadline ? due_at(cur) : deadline;
+        if (atomic_compare_exchange_weak_explicit(due, &cur, due_make(at, cur),
+                                                  memory_order_acq_rel, memory_order_relaxed))
+            return;
     }
 }
 
 /* After a scan found nothing due: raise next_due to the earliest live
- * deadline seen, unless a seat was occupied meanwhile (then next_due moved
+ * deadline seen, unless a seat was filled meanwhile (then the version moved
  * and the compare-and-swap fails, keeping the lower bound). */
 static void
 due_raise(sb_engine *e, uint32_t slot, uint64_t seen, uint64_t earliest)
 {
-    if (earliest > seen)
-        atomic_compare_exchange_strong_explicit(&counters(e, slot)->next_due, &seen, earliest,
-                                                memory_order_relaxed, memory_order_relaxed);
+    if (earliest > due_at(seen))
+        atomic_compare_exchange_strong_explicit(&counters(e, slot)->next_due, &seen,
+                                                due_make(earliest, seen), memory_order_acq_rel,
+                                                memory_order_relaxed);
 }
 
 bool
@@ -110,8 +135,8 @@ sb__seat_expire(sb_engine *e, uint32_t seat, uint64_t now)
 static bool
 due_take(sb_engine *e, uint32_t slot, uint64_t now, uint32_t *seat)
 {
-    uint64_t seen = atomic_load_explicit(&counters(e, slot)->next_due, memory_order_acquire);
-    if (now < seen)
+    uint64_t seen = due_load(e, slot);
+    if (now < due_at(seen))
         return false;
     uint32_t base = slot * e->seats_per_slot;
     uint64_t earliest = UINT64_MAX;
@@ -163,35 +188,46 @@ sb__place_return(sb_engine *e, const sb_place *pl)
 }
 
 sb_status
+sb__place_claim(sb_engine *e, sb_place *pl, uint64_t now, uint32_t hint)
+{
+    if (pl->seat != NO_SEAT)
+        return SB_OK; /* the place came with a seat taken over, BUSY already */
+    uint64_t busy = seat_make(SEAT_BUSY, 0, 0);
+    uint32_t base = pl->slot * e->seats_per_slot;
+    for (uint32_t k = 0; k < e->seats_per_slot; k++) {
+        uint32_t g = base + (hint + k) % e->seats_per_slot;
+        uint64_t vacant = 0;
+        if (atomic_load_explicit(seat_word(e, g), memory_order_relaxed) == 0 &&
+            atomic_compare_exchange_strong_explicit(seat_word(e, g), &vacant, busy,
+                                                    memory_order_acq_rel, memory_order_relaxed)) {
+            pl->seat = g;
+            return SB_OK;
+        }
+    }
+    /* No vacant seat: take over a due one.  Its place is already counted, so
+     * the one this call added goes back. */
+    bool found = due_take(e, pl->slot, now, &pl->seat);
+    taken_drop(e, pl->slot);
+    return found ? SB_OK : SB_NOMEM;
+}
+
+void
+sb__place_hold(sb_engine *e, sb_place *pl, uint32_t person, uint64_t deadline)
+{
+    sb_assert(pl->seat != NO_SEAT);
+    atomic_store_explicit(seat_word(e, pl->seat), seat_make(SEAT_HOLD, person, deadline),
+                          memory_order_release);
+    due_lower(e, pl->slot, deadline);
+}
+
+sb_status
 sb__place_seat(sb_engine *e, sb_place *pl, uint32_t person, uint64_t now, uint64_t deadline,
                uint32_t hint)
 {
-    uint64_t hold = seat_make(SEAT_HOLD, person, deadline);
-    if (pl->seat == NO_SEAT) {
-        uint32_t base = pl->slot * e->seats_per_slot;
-        for (uint32_t k = 0; k < e->seats_per_slot && pl->seat == NO_SEAT; k++) {
-            uint32_t g = base + (hint + k) % e->seats_per_slot;
-            uint64_t vacant = 0;
-            if (atomic_load_explicit(seat_word(e, g), memory_order_relaxed) == 0 &&
-                atomic_compare_exchange_strong_explicit(seat_word(e, g), &vacant, hold,
-                                                        memory_order_acq_rel, memory_order_relaxed))
-                pl->seat = g;
-        }
-        if (pl->seat == NO_SEAT) {
-            /* No vacant seat: take over a due one; its place is already
-             * counted, so the one this call added goes back. */
-            if (!due_take(e, pl->slot, now, &pl->seat)) {
-                taken_drop(e, pl->slot);
-                return SB_NOMEM;
-            }
-            taken_drop(e, pl->slot);
-            atomic_store_explicit(seat_word(e, pl->seat), hold, memory_order_release);
-        }
-    } else {
-        atomic_store_explicit(seat_word(e, pl->seat), hold, memory_order_release);
-    }
-    due_lower(e, pl->slot, deadline);
-    return SB_OK;
+    sb_status st = sb__place_claim(e, pl, now, hint);
+    if (st == SB_OK)
+        sb__place_hold(e, pl, person, deadline);
+    return st;
 }
 
 void
@@ -249,8 +285,8 @@ sb__slot_release(sb_engine *e, uint32_t slot, uint64_t now, uint64_t until)
 size_t
 sb__slot_expire(sb_engine *e, uint32_t slot, uint64_t now)
 {
-    uint64_t seen = atomic_load_explicit(&counters(e, slot)->next_due, memory_order_acquire);
-    if (now < seen)
+    uint64_t seen = due_load(e, slot);
+    if (now < due_at(seen))
         return 0;
     size_t holds = 0;
     uint64_t earliest = UINT64_MAX;
@@ -319,8 +355,8 @@ sb__slot_read(sb_engine *e, uint32_t slot, uint64_t now, sb_slot_info *out)
     uint64_t w;
     int32_t booked, redeemed;
     seat_count n;
-    /* next_due stays UINT64_MAX until a seat is first occupied. */
-    bool has_seats = atomic_load_explicit(&c->next_due, memory_order_acquire) != UINT64_MAX;
+    /* next_due has no deadline while no seat is occupied. */
+    bool has_seats = due_at(due_load(e, slot)) != SB_DUE_NEVER;
     for (int tries = 0;; tries++) {
         w = atomic_load_explicit(&c->cw, memory_order_acquire);
         booked = (int32_t)atomic_load_explicit(&c->booked, memory_order_acquire);
@@ -358,8 +394,8 @@ sb__slot_has_free(sb_engine *e, uint32_t slot, uint64_t now)
     uint64_t w = atomic_load_explicit(&c->cw, memory_order_acquire);
     if (CW_TAKEN(w) < CW_CAP(w))
         return true;
-    uint64_t seen = atomic_load_explicit(&c->next_due, memory_order_acquire);
-    if (now < seen || CW_CAP(w) == 0)
+    uint64_t seen = due_load(e, slot);
+    if (now < due_at(seen) || CW_CAP(w) == 0)
         return false;
     seat_count n = seats_count(e, slot, now);
     if (n.due > 0)

@@ -295,6 +295,26 @@ Test(reserve, answers_nomem_when_holds_per_slot_live_holds_fill_the_slot)
     ST_EQ(sb_audit(e, NULL, NULL, 0), SB_OK);
 }
 
+Test(reserve, stores_no_person_when_it_refuses_for_lack_of_hold_seats)
+{
+    sb_options o = test_options(&clk);
+    o.holds_per_slot = 1;
+    o.max_people = 2;
+    sb_close(e);
+    open_with(o);
+    sb_slot s = slot_at(0, 0, 0), t = slot_at(0, 0, 1);
+    ST_EQ(sb_release(e, s, 2), SB_OK);
+    ST_EQ(sb_release(e, t, 1), SB_OK);
+    ST_EQ(sb_reserve(e, BSN_A, s), SB_OK);
+    ST_EQ(sb_reserve(e, BSN_B, s), SB_NOMEM); /* the one hold seat is live */
+    sb_stats st;
+    sb_stats_read(e, &st);
+    cr_assert_eq(st.people, 1, "a refused newcomer was stored");
+    /* So the second of max_people is still there for someone else. */
+    ST_EQ(sb_reserve(e, bsn_nth(0), t), SB_OK);
+    ST_EQ(sb_audit(e, NULL, NULL, 0), SB_OK);
+}
+
 Test(reserve, reuses_hold_seats_whose_holds_ran_out)
 {
     sb_options o = test_options(&clk);
