@@ -1,0 +1,2 @@
+/* placeholder: the mutex baseline (sb_driver_mutex) */
+#include "driver.h"

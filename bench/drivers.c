@@ -1,0 +1,2 @@
+/* placeholder: the slotbook driver table (sb_driver_slotbook) */
+#include "driver.h"

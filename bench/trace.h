@@ -1,0 +1,105 @@
+/*
+ * Surge traces: what people and the administration did, in time order,
+ * replayed against an engine by slotbook-replay.
+ *
+ * A trace has a header (the engine shape to open, the scenario and its
+ * seed) and records.  Two encodings:
+ *
+ * Binary (".sbt", for speed): the 64-byte header below, then `count`
+ * records of 32 bytes, all little-endian, fields as in the structs.  A file
+ * whose size does not match, an unknown version, or a record with an
+ * unknown op, code kind or a field out of range is refused with a message.
+ *
+ * CSV (".csv", for people): a first line
+ *   # slotbook-trace 1 scenario=NAME seed=N locations=N first_day=N days=N
+ *     windows=N max_people=N hold_ms=N release_delay_ms=N
+ * (one line), a column line "t_ms,op,bsn,location,day,window,code", then one
+ * line per record.  op is a name (reserve, confirm, book, cancel, lookup,
+ * verify, redeem, release, open, close, slot_read, next_free, expire).
+ * code says which code a verify or redeem presents: "own" (the person's
+ * latest), "old" (the one before it: cancelled), "of:BSN" (another person's
+ * latest: resold or copied), "forged:N" (random, from seed N), "mutated"
+ * (the person's latest with one symbol changed); for release it is the
+ * number of places ("places:N"); empty otherwise.
+ *
+ * The codes themselves are not in the trace (an engine's key is secret and
+ * random): the replayer keeps each person's latest codes as it goes.
+ */
+#ifndef SB_BENCH_TRACE_H
+#define SB_BENCH_TRACE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum sb_trace_op {
+    TOP_RESERVE = 1,
+    TOP_CONFIRM,
+    TOP_BOOK,
+    TOP_CANCEL,
+    TOP_LOOKUP,
+    TOP_VERIFY,
+    TOP_REDEEM,
+    TOP_RELEASE,
+    TOP_OPEN,
+    TOP_CLOSE,
+    TOP_SLOT_READ,
+    TOP_NEXT_FREE,
+    TOP_EXPIRE,
+    TOP_COUNT
+} sb_trace_op;
+
+typedef enum sb_trace_code {
+    TC_NONE = 0,
+    TC_OWN,
+    TC_OLD,
+    TC_OF,      /* arg = the other person's BSN */
+    TC_FORGED,  /* arg = seed of the random code */
+    TC_MUTATED, /* arg = which symbol and by how much */
+    TC_COUNT
+} sb_trace_code;
+
+typedef struct sb_trace_rec {
+    uint64_t t_ms;     /* ms since the trace's start */
+    uint32_t bsn;      /* the person (0 for administration) */
+    uint32_t arg;      /* places (release), other BSN (TC_OF), seed (TC_FORGED, TC_MUTATED) */
+    int32_t day;       /* days since 1970-01-01 */
+    uint16_t location; /* also for open, close, next_free */
+    uint16_t window;
+    uint8_t op;   /* sb_trace_op */
+    uint8_t code; /* sb_trace_code */
+    uint8_t reserved[6];
+} sb_trace_rec;
+_Static_assert(sizeof(sb_trace_rec) == 32, "a trace record is 32 bytes");
+
+typedef struct sb_trace_shape {
+    char scenario[16]; /* NUL-terminated */
+    uint64_t seed;
+    uint32_t locations, days, windows, max_people, hold_ms, release_delay_ms;
+    int32_t first_day;
+    uint32_t reserved;
+} sb_trace_shape;
+
+typedef struct sb_trace {
+    sb_trace_shape shape;
+    size_t count;
+    sb_trace_rec *recs; /* malloc'd */
+} sb_trace;
+
+#define SB_TRACE_MAX_RECORDS ((size_t)1 << 31)
+
+/* Names of ops ("reserve"...) and back; NULL / 0 when unknown. */
+const char *sb_trace_op_name(unsigned op);
+unsigned sb_trace_op_parse(const char *name);
+
+/* Reads a trace (binary, or CSV when the name ends in ".csv").  0 on
+ * success; -1 with a sentence in err[0..err_size) on any problem (missing
+ * file, truncated, corrupt, hostile): never crashes on bad input. */
+int sb_trace_read(const char *path, sb_trace *out, char *err, size_t err_size);
+/* Writes a trace (binary, or CSV when the name ends in ".csv"); 0 or -1. */
+int sb_trace_write(const char *path, const sb_trace *t, char *err, size_t err_size);
+void sb_trace_free(sb_trace *t);
+/* Checks one record and the shape it must fit; 0 or -1 with a sentence. */
+int sb_trace_check(const sb_trace_shape *shape, const sb_trace_rec *r, char *err,
+                   size_t err_size);
+
+#endif
