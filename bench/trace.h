@@ -18,8 +18,8 @@
  * verify, redeem, release, open, close, slot_read, next_free, expire).
  * code says which code a verify or redeem presents: "own" (the person's
  * latest), "old" (the one before it: cancelled), "of:BSN" (another person's
- * latest: resold or copied), "forged:N" (random, from seed N), "mutated"
- * (the person's latest with one symbol changed); for release it is the
+ * latest: resold or copied), "forged:N" (random, from seed N), "mutated:N"
+ * (the person's latest with one symbol changed, which and how by N); for release it is the 
  * number of places ("places:N"); empty otherwise.
  *
  * The codes themselves are not in the trace (an engine's key is secret and
@@ -99,7 +99,6 @@ int sb_trace_read(const char *path, sb_trace *out, char *err, size_t err_size);
 int sb_trace_write(const char *path, const sb_trace *t, char *err, size_t err_size);
 void sb_trace_free(sb_trace *t);
 /* Checks one record and the shape it must fit; 0 or -1 with a sentence. */
-int sb_trace_check(const sb_trace_shape *shape, const sb_trace_rec *r, char *err,
-                   size_t err_size);
+int sb_trace_check(const sb_trace_shape *shape, const sb_trace_rec *r, char *err, size_t err_size);
 
 #endif

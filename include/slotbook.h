@@ -223,7 +223,8 @@ SB_EXPORT sb_status sb_release(sb_engine *e, sb_slot slot, uint32_t places);
  * SB_DUPLICATE (the person has a live hold, a booking or a redeemed booking),
  * SB_FULL (no free place; places of holds that ran out count as free),
  * SB_NOMEM (the person is new and max_people people are stored, or
- * holds_per_slot live holds fill the slot), else SB_OK.
+ * holds_per_slot live holds and delayed releases fill the slot's seats),
+ * else SB_OK.
  * A hold that ran out never blocks: the person may reserve again at once.
  */
 SB_EXPORT sb_status sb_reserve(sb_engine *e, uint32_t bsn, sb_slot slot);
@@ -247,7 +248,9 @@ SB_EXPORT sb_status sb_book(sb_engine *e, uint32_t bsn, sb_slot slot, char code[
  * sb_cancel: drops the person's live hold or booking.  Its place returns to
  * the slot at once, or with release_delay_ms at a random moment within the
  * delay (counted meanwhile as pending, in none of held, booked, redeemed and
- * free).  The old code then answers SB_CANCELLED for ever.
+ * free; it waits in one of the slot's holds_per_slot seats, and returns at
+ * once when every seat holds a live hold or another delayed release).  The
+ * old code then answers SB_CANCELLED for ever.
  * Returns SB_INVALID_ARG, SB_INVALID_ID, SB_NOT_FOUND (nothing live, a hold
  * that ran out included), SB_USED (the booking was redeemed), else SB_OK.
  */

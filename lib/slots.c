@@ -267,7 +267,7 @@ sb__slot_release(sb_engine *e, uint32_t slot, uint64_t now, uint64_t until)
 {
     if (until > now) {
         uint64_t pending = seat_make(SEAT_PENDING, 0, until);
-        uint32_t base = slot * e->seats_per_slot;
+        uint32_t base = slot * e->seats_per_slot, seat;
         for (uint32_t k = 0; k < e->seats_per_slot; k++) {
             uint64_t vacant = 0;
             if (atomic_compare_exchange_strong_explicit(seat_word(e, base + k), &vacant, pending,
@@ -277,7 +277,15 @@ sb__slot_release(sb_engine *e, uint32_t slot, uint64_t now, uint64_t until)
                 return;
             }
         }
-        /* No seat to wait in: the place returns at once (documented). */
+        /* No vacant seat: wait in one whose deadline passed; the place that
+         * seat held is free now. */
+        if (due_take(e, slot, now, &seat)) {
+            atomic_store_explicit(seat_word(e, seat), pending, memory_order_release);
+            due_lower(e, slot, until);
+            taken_drop(e, slot);
+            return;
+        }
+        /* Every seat is live: the place returns at once (documented). */
     }
     taken_drop(e, slot);
 }

@@ -1,3 +1,1564 @@
+/*
+ * The mutex baseline (bench/baseline.c) answers like slotbook.
+ *
+ * differential  long random single-threaded sequences of every driver call,
+ *               made on both engines with the same arguments, on one fake
+ *               clock (both read the same ms value): every status, every
+ *               read (sb_slot_info, sb_booking, sb_next_free's slot) must be
+ *               identical, and a code written only on SB_OK.  Codes: both
+ *               engines seal (person number, generation) with slotbook's
+ *               generator; with a fixed code_key the test opens both codes
+ *               and requires the same generation, the baseline's number in
+ *               order of first booking or hold, and slotbook's a fixed
+ *               number per person.  (slotbook draws numbers from striped
+ *               ranges picked by a keyed hash of the BSN, so its numbers are
+ *               not in order of arrival; with max_people = 1 both must give
+ *               the same number, and the codes suite then checks the texts
+ *               are equal.)
+ *
+ *               sb_expire's count: both engines reclaim a hold that ran out
+ *               by sb_expire, by its owner's next reserve or book, or when a
+ *               reserve or book on a full slot takes its place over.  Which
+ *               hold a takeover picks differs (slotbook: the lowest seat;
+ *               the baseline: the oldest hold), and when the owner of the
+ *               hold left behind reserves again, that hold is dropped in one
+ *               engine and counted by a later sb_expire in the other.  With
+ *               one seat per slot there is never a choice, so those runs
+ *               compare every count exactly; the others compare every
+ *               slot's read right after each sb_expire instead (the counts
+ *               have no other observable effect), and a second sb_expire at
+ *               once answers 0 on both.
+ *
+ *               Delayed releases land at random moments in each engine, so
+ *               the sequences run with release_delay_ms = 0; the
+ *               delayed_release suite checks their bounds on both engines.
+ *
+ * Other suites call both engines through their driver tables, one after the
+ * other, with the same expectations: edge statuses, limits, holds that ran
+ * out, codes (also across engines with one key: a genuine code naming a
+ * person or a generation the other never issued is SB_FORGED), delayed
+ * releases, and threads hammering the baseline (then its audit must pass).
+ */
 #include <criterion/criterion.h>
 
-Test(placeholder, is_replaced_by_real_tests) { cr_assert(1); }
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "driver.h"
+#include "internal.h" /* sb__code_keys_init, sb__code_open: to read codes */
+
+/* ---- shape of the test engines ---------------------------------------------- */
+
+#define NLOC 3u
+#define NDAYS 4u
+#define NWIN 2u
+#define NSLOTS (NLOC * NDAYS * NWIN)
+#define MAX_PEOPLE 60u
+#define HOLD_MS 1000u
+#define NVALID 76
+#define NINVALID 4
+#define NPOOL (NVALID + NINVALID)
+#define STEPS 20000
+#define FIRST_DAY 19065                     /* 2022-03-14 */
+#define CLOCK_START UINT64_C(1647216000000) /* its midnight, in ms */
+#define NIL UINT32_MAX
+
+static const char CROCKFORD[33] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+static const sb_driver *const DRIVERS[] = {&sb_driver_slotbook, &sb_driver_mutex};
+#define NDRIVERS 2
+
+/* ---- a deterministic random source (splitmix64) ------------------------------ */
+
+typedef struct rng {
+    uint64_t s;
+} rng;
+
+static uint64_t
+rnext(rng *r)
+{
+    uint64_t z = (r->s += UINT64_C(0x9e3779b97f4a7c15));
+    z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
+    z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
+    return z ^ (z >> 31);
+}
+
+static uint32_t
+rbelow(rng *r, uint32_t n)
+{
+    return (uint32_t)(rnext(r) % n);
+}
+
+static bool
+rchance(rng *r, uint32_t percent)
+{
+    return rbelow(r, 100) < percent;
+}
+
+/* ---- clock, options, BSNs, slots ---------------------------------------------- */
+
+typedef struct fake_clock {
+    _Atomic uint64_t now;
+} fake_clock;
+
+static uint64_t
+fake_now(void *ctx)
+{
+    return atomic_load_explicit(&((fake_clock *)ctx)->now, memory_order_relaxed);
+}
+
+static sb_options
+small_options(fake_clock *clk, uint32_t holds_per_slot, bool keyed)
+{
+    sb_options o;
+    sb_options_init(&o);
+    o.max_locations = NLOC;
+    o.first_day = FIRST_DAY;
+    o.days = NDAYS;
+    o.windows_per_day = NWIN;
+    o.max_people = MAX_PEOPLE;
+    o.hold_ms = HOLD_MS;
+    if (holds_per_slot)
+        o.holds_per_slot = holds_per_slot;
+    for (int i = 0; keyed && i < 32; i++)
+        o.code_key[i] = (uint8_t)(7 * i + 1);
+    o.clock_ms = fake_now;
+    o.clock_ctx = clk;
+    return o;
+}
+
+/* A valid BSN: eight random digits and the ninth that passes the 11-check. */
+static uint32_t
+bsn_make(rng *r)
+{
+    for (;;) {
+        uint32_t head = rbelow(r, 100000000u), x = head;
+        int sum = 0;
+        for (int w = 2; w <= 9; w++, x /= 10)
+            sum += w * (int)(x % 10);
+        uint32_t bsn = head * 10u + (uint32_t)(sum % 11);
+        if (sum % 11 != 10 && sb_bsn_valid(bsn))
+            return bsn;
+    }
+}
+
+static sb_slot
+slot_at(uint32_t i)
+{
+    sb_slot s;
+    s.window = (uint16_t)(i % NWIN);
+    s.day = FIRST_DAY + (int32_t)(i / NWIN % NDAYS);
+    s.location = (uint16_t)(i / NWIN / NDAYS);
+    return s;
+}
+
+static void *
+open_engine(const sb_driver *d, const sb_options *o)
+{
+    void *h = NULL;
+    sb_status st = d->open(o, &h);
+    cr_assert_eq(st, SB_OK, "%s open: %s", d->name, sb_status_name(st));
+    cr_assert_not_null(h);
+    return h;
+}
+
+static void
+audit_ok(const sb_driver *d, void *h)
+{
+    char msg[256];
+    sb_audit_report rep;
+    sb_status st = d->audit(h, &rep, msg, sizeof msg);
+    cr_assert_eq(st, SB_OK, "%s audit: %s: %s", d->name, sb_status_name(st), msg);
+    cr_assert_leq(rep.held + rep.booked + rep.redeemed + rep.pending, rep.capacity);
+}
+
+/* ---- the differential run ------------------------------------------------------ */
+
+enum { SB, MX, SIDES }; /* slotbook, the mutex baseline */
+
+typedef struct side {
+    const sb_driver *d;
+    void *h;
+    char latest[NPOOL][SB_CODE_SIZE]; /* the latest code issued to each person, "" none */
+    char older[NPOOL][SB_CODE_SIZE];  /* the one before it */
+} side;
+
+/* What the test last saw of a person (to aim calls, not to check them). */
+enum { SEEN_NONE, SEEN_HELD, SEEN_BOOKED, SEEN_REDEEMED };
+
+typedef struct diff {
+    uint64_t seed;
+    int step;
+    rng r;
+    fake_clock clock;
+    sb_options o;
+    bool keyed;        /* a fixed code_key: codes are opened and compared */
+    bool exact_expire; /* one seat per slot: sb_expire counts must agree */
+    sb_code_keys keys;
+    side s[SIDES];
+    uint32_t bsn[NPOOL];
+    int seen[NPOOL];
+    uint32_t capacity[NSLOTS];
+    uint32_t order[NPOOL];              /* arrival order of stored people, NIL before */
+    uint32_t sb_number[NPOOL];          /* slotbook's number for the person, NIL unknown */
+    uint32_t stored;                    /* people stored so far */
+    uint64_t expired[SIDES];            /* holds sb_expire reclaimed, per engine */
+    uint64_t statuses[SB_STATUS_COUNT]; /* how often each status came up */
+    char desc[200];
+} diff;
+
+static void mismatch(diff *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void
+mismatch(diff *d, const char *fmt, ...)
+{
+    char what[400];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof what, fmt, ap);
+    va_end(ap);
+    cr_assert_fail("seed %" PRIu64 " step %d (t+%" PRIu64 " ms): %s: %s", d->seed, d->step,
+                   fake_now(&d->clock) - CLOCK_START, d->desc, what);
+}
+
+static void describe(diff *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void
+describe(diff *d, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(d->desc, sizeof d->desc, fmt, ap);
+    va_end(ap);
+}
+
+static void
+same_status(diff *d, const sb_status st[SIDES])
+{
+    if (st[SB] != st[MX])
+        mismatch(d, "slotbook %s, mutex %s", sb_status_name(st[SB]), sb_status_name(st[MX]));
+    if ((unsigned)st[SB] < SB_STATUS_COUNT)
+        d->statuses[st[SB]]++;
+}
+
+static void
+same_slot(diff *d, const sb_slot a[SIDES])
+{
+    if (a[SB].location != a[MX].location || a[SB].day != a[MX].day || a[SB].window != a[MX].window)
+        mismatch(d, "slots differ: slotbook {%u, %" PRId32 ", %u}, mutex {%u, %" PRId32 ", %u}",
+                 a[SB].location, a[SB].day, a[SB].window, a[MX].location, a[MX].day, a[MX].window);
+}
+
+static void
+same_info(diff *d, const sb_slot_info in[SIDES])
+{
+    const sb_slot_info *a = &in[SB], *b = &in[MX];
+    if (a->capacity != b->capacity || a->held != b->held || a->booked != b->booked ||
+        a->redeemed != b->redeemed || a->free != b->free || a->pending != b->pending)
+        mismatch(d,
+                 "slot reads differ: slotbook cap %u held %u booked %u redeemed %u free %u "
+                 "pending %u, mutex cap %u held %u booked %u redeemed %u free %u pending %u",
+                 a->capacity, a->held, a->booked, a->redeemed, a->free, a->pending, b->capacity,
+                 b->held, b->booked, b->redeemed, b->free, b->pending);
+    if ((uint64_t)a->held + a->booked + a->redeemed + a->pending + a->free != a->capacity)
+        mismatch(d, "a read does not add up to its capacity");
+}
+
+static void
+same_booking(diff *d, const sb_booking bk[SIDES])
+{
+    sb_slot sl[SIDES] = {bk[SB].slot, bk[MX].slot};
+    same_slot(d, sl);
+    if (bk[SB].bsn != bk[MX].bsn || bk[SB].state != bk[MX].state ||
+        bk[SB].deadline_ms != bk[MX].deadline_ms)
+        mismatch(d,
+                 "bookings differ: slotbook bsn %09u state %d deadline %" PRIu64
+                 ", mutex bsn %09u state %d deadline %" PRIu64,
+                 bk[SB].bsn, (int)bk[SB].state, bk[SB].deadline_ms, bk[MX].bsn, (int)bk[MX].state,
+                 bk[MX].deadline_ms);
+}
+
+static bool
+code_well_formed(const char *c)
+{
+    if (strlen(c) != SB_CODE_SIZE - 1)
+        return false;
+    for (int i = 0; i < SB_CODE_SIZE - 1; i++)
+        if (i % 5 == 4 ? c[i] != '-' : !strchr(CROCKFORD, c[i]) || c[i] == '\0')
+            return false;
+    return true;
+}
+
+/* A book or confirm answered st on both engines, which wrote code[side]
+ * (prefilled with '?' when not NULL). */
+static void
+check_codes(diff *d, int who, sb_status st, char code[SIDES][SB_CODE_SIZE])
+{
+    for (int k = 0; k < SIDES; k++) {
+        if (st != SB_OK) {
+            if (code[k][0] != '?' || code[k][SB_CODE_SIZE - 1] != '?')
+                mismatch(d, "%s wrote a code on %s", DRIVERS[k]->name, sb_status_name(st));
+            continue;
+        }
+        if (!code_well_formed(code[k]))
+            mismatch(d, "%s issued a malformed code '%s'", DRIVERS[k]->name, code[k]);
+        memcpy(d->s[k].older[who], d->s[k].latest[who], SB_CODE_SIZE);
+        memcpy(d->s[k].latest[who], code[k], SB_CODE_SIZE);
+    }
+    if (st != SB_OK || !d->keyed)
+        return;
+    uint32_t num[SIDES], gen[SIDES];
+    for (int k = 0; k < SIDES; k++)
+        if (sb__code_open(&d->keys, code[k], &num[k], &gen[k]) != 0)
+            mismatch(d, "%s's code '%s' does not open under the key", DRIVERS[k]->name, code[k]);
+    if (gen[SB] != gen[MX])
+        mismatch(d, "generations differ: slotbook %u, mutex %u", gen[SB], gen[MX]);
+    if (num[MX] != d->order[who])
+        mismatch(d, "the baseline sealed person number %u, not %u (order of arrival)", num[MX],
+                 d->order[who]);
+    if (d->sb_number[who] == NIL) {
+        for (int i = 0; i < NPOOL; i++)
+            if (d->sb_number[i] == num[SB])
+                mismatch(d, "slotbook sealed number %u for two people", num[SB]);
+        d->sb_number[who] = num[SB];
+    } else if (d->sb_number[who] != num[SB]) {
+        mismatch(d, "slotbook sealed number %u, earlier %u", num[SB], d->sb_number[who]);
+    }
+}
+
+/* ---- picking arguments ------------------------------------------------------------ */
+
+static sb_slot
+pick_slot(diff *d)
+{
+    sb_slot s = slot_at(rbelow(&d->r, NSLOTS));
+    if (rchance(&d->r, 95))
+        return s;
+    switch (rbelow(&d->r, 6)) {
+    case 0:
+        s.location = rchance(&d->r, 50) ? NLOC : UINT16_MAX;
+        break;
+    case 1:
+        s.window = rchance(&d->r, 50) ? NWIN : UINT16_MAX;
+        break;
+    case 2:
+        s.day = FIRST_DAY - 1;
+        break;
+    case 3:
+        s.day = FIRST_DAY + (int32_t)NDAYS;
+        break;
+    case 4:
+        s.day = INT32_MIN;
+        break;
+    default:
+        s.day = INT32_MAX;
+        break;
+    }
+    return s;
+}
+
+/* A person of the pool: with the given chance one last seen in state
+ * `want` (when there is one), else anyone, invalid BSNs included. */
+static int
+pick_person(diff *d, int want, uint32_t percent)
+{
+    if (rchance(&d->r, percent)) {
+        int cand[NPOOL], n = 0;
+        for (int i = 0; i < NPOOL; i++)
+            if (d->seen[i] == want)
+                cand[n++] = i;
+        if (n > 0)
+            return cand[rbelow(&d->r, (uint32_t)n)];
+    }
+    return (int)rbelow(&d->r, NPOOL);
+}
+
+/* ---- one step per call ------------------------------------------------------------ */
+
+static void
+step_location(diff *d)
+{
+    uint16_t loc = rchance(&d->r, 90) ? (uint16_t)rbelow(&d->r, NLOC)
+                                      : (uint16_t)(rchance(&d->r, 50) ? NLOC : UINT16_MAX);
+    bool open = rchance(&d->r, 70);
+    describe(d, "location_%s(%u)", open ? "open" : "close", loc);
+    sb_status st[SIDES];
+    for (int k = 0; k < SIDES; k++)
+        st[k] = open ? d->s[k].d->location_open(d->s[k].h, loc)
+                     : d->s[k].d->location_close(d->s[k].h, loc);
+    same_status(d, st);
+}
+
+/* The test's index of a slot of the engine, -1 for a slot outside it. */
+static int
+slot_number(sb_slot s)
+{
+    int64_t day = (int64_t)s.day - FIRST_DAY;
+    if (s.location >= NLOC || s.window >= NWIN || day < 0 || day >= NDAYS)
+        return -1;
+    return (int)(((uint32_t)s.location * NDAYS + (uint32_t)day) * NWIN + s.window);
+}
+
+static void
+step_release(diff *d)
+{
+    sb_slot s = pick_slot(d);
+    int i = slot_number(s);
+    uint32_t cap = i >= 0 ? d->capacity[i] : 0;
+    uint32_t places = cap < 5 ? rbelow(&d->r, 3) : 0; /* slots stay small, so they fill */
+    if (cap > 0 && rchance(&d->r, 5))                 /* past UINT32_MAX: refused */
+        places = UINT32_MAX - cap + 1u + rbelow(&d->r, 2);
+    describe(d, "release({%u, %" PRId64 ", %u}, %u)", s.location, (int64_t)s.day - FIRST_DAY,
+             s.window, places);
+    sb_status st[SIDES];
+    for (int k = 0; k < SIDES; k++)
+        st[k] = d->s[k].d->release(d->s[k].h, s, places);
+    same_status(d, st);
+    if (st[SB] == SB_OK && i >= 0)
+        d->capacity[i] += places;
+}
+
+static void
+stored_now(diff *d, int who, sb_status st)
+{
+    if (st == SB_OK && d->order[who] == NIL)
+        d->order[who] = d->stored++;
+}
+
+static void
+step_take(diff *d, bool book)
+{
+    int who = pick_person(d, SEEN_NONE, 30);
+    sb_slot s = pick_slot(d);
+    bool null_code = book && rchance(&d->r, 2);
+    describe(d, "%s(%09u, {%u, %" PRId64 ", %u})", book ? "book" : "reserve", d->bsn[who],
+             s.location, (int64_t)s.day - FIRST_DAY, s.window);
+    sb_status st[SIDES];
+    char code[SIDES][SB_CODE_SIZE];
+    memset(code, '?', sizeof code);
+    for (int k = 0; k < SIDES; k++)
+        st[k] = book ? d->s[k].d->book(d->s[k].h, d->bsn[who], s, null_code ? NULL : code[k])
+                     : d->s[k].d->reserve(d->s[k].h, d->bsn[who], s);
+    same_status(d, st);
+    stored_now(d, who, st[SB]);
+    if (book)
+        check_codes(d, who, st[SB], code);
+    if (st[SB] == SB_OK)
+        d->seen[who] = book ? SEEN_BOOKED : SEEN_HELD;
+}
+
+static void
+step_confirm(diff *d)
+{
+    int who = pick_person(d, SEEN_HELD, 70);
+    bool null_code = rchance(&d->r, 2);
+    describe(d, "confirm(%09u%s)", d->bsn[who], null_code ? ", NULL" : "");
+    sb_status st[SIDES];
+    char code[SIDES][SB_CODE_SIZE];
+    memset(code, '?', sizeof code);
+    for (int k = 0; k < SIDES; k++)
+        st[k] = d->s[k].d->confirm(d->s[k].h, d->bsn[who], null_code ? NULL : code[k]);
+    same_status(d, st);
+    check_codes(d, who, st[SB], code);
+    if (st[SB] == SB_OK)
+        d->seen[who] = SEEN_BOOKED;
+}
+
+static void
+step_cancel(diff *d)
+{
+    int who = pick_person(d, rchance(&d->r, 50) ? SEEN_HELD : SEEN_BOOKED, 60);
+    describe(d, "cancel(%09u)", d->bsn[who]);
+    sb_status st[SIDES];
+    for (int k = 0; k < SIDES; k++)
+        st[k] = d->s[k].d->cancel(d->s[k].h, d->bsn[who]);
+    same_status(d, st);
+    if (st[SB] == SB_OK)
+        d->seen[who] = SEEN_NONE;
+}
+
+static void
+lookup_person(diff *d, int who, bool null_out)
+{
+    sb_status st[SIDES];
+    sb_booking bk[SIDES];
+    memset(bk, 0xab, sizeof bk);
+    for (int k = 0; k < SIDES; k++)
+        st[k] = d->s[k].d->lookup(d->s[k].h, d->bsn[who], null_out ? NULL : &bk[k]);
+    same_status(d, st);
+    same_booking(d, bk);
+}
+
+static void
+step_lookup(diff *d)
+{
+    int who = pick_person(d, SEEN_HELD, 30);
+    bool null_out = rchance(&d->r, 3);
+    describe(d, "lookup(%09u%s)", d->bsn[who], null_out ? ", NULL" : "");
+    lookup_person(d, who, null_out);
+}
+
+/* How a presented code is made, the same way for both engines (each from
+ * its own codes). */
+typedef enum code_kind {
+    C_OWN,      /* the person's latest code */
+    C_OLDER,    /* the one before it */
+    C_OTHERS,   /* another person's latest */
+    C_MUTATED,  /* the latest with one symbol changed */
+    C_RESHAPED, /* the latest in lower case, O and L for 0 and 1, other separators */
+    C_GARBAGE,  /* random characters */
+    C_NULL,
+    C_KINDS
+} code_kind;
+
+static const char *const KIND_NAMES[C_KINDS] = {"own",      "older",   "other's", "mutated",
+                                                "reshaped", "garbage", "NULL"};
+
+typedef struct presented {
+    code_kind kind;
+    int owner;        /* whose code */
+    uint32_t pos;     /* C_MUTATED: symbol index; C_RESHAPED: style bits */
+    uint32_t delta;   /* C_MUTATED: added to the symbol's value, mod 32 */
+    char garbage[72]; /* C_GARBAGE */
+} presented;
+
+static void
+make_garbage(rng *r, char *out, size_t size)
+{
+    static const char chars[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZabcxyzOoIiLlU -_#\t";
+    size_t len = rbelow(r, (uint32_t)size);
+    for (size_t i = 0; i < len; i++)
+        out[i] = chars[rbelow(r, sizeof chars - 1)];
+    out[len] = '\0';
+}
+
+static int
+symbol_value(char c)
+{
+    const char *p = strchr(CROCKFORD, c);
+    return p ? (int)(p - CROCKFORD) : -1;
+}
+
+/* The text one engine is shown; NULL for C_NULL. */
+static const char *
+code_text(const diff *d, int k, const presented *p, char out[80])
+{
+    const side *s = &d->s[k];
+    const char *src = p->kind == C_OLDER ? s->older[p->owner] : s->latest[p->owner];
+    if (p->kind == C_NULL)
+        return NULL;
+    if (p->kind == C_GARBAGE || src[0] == '\0')
+        return p->garbage;
+    strcpy(out, src);
+    if (p->kind == C_MUTATED) {
+        int at = (int)(p->pos + p->pos / 4); /* skip the dashes */
+        out[at] = CROCKFORD[(symbol_value(out[at]) + (int)p->delta) % 32];
+    } else if (p->kind == C_RESHAPED) {
+        size_t o = 0;
+        for (size_t i = 0; src[i]; i++) {
+            char c = src[i];
+            if (c == '-') {
+                if (p->pos & 1)
+                    continue;
+                c = (p->pos & 2) ? ' ' : '-';
+            } else if (c == '0' && (p->pos & 4)) {
+                c = 'o';
+            } else if (c == '1' && (p->pos & 8)) {
+                c = 'l';
+            } else if (c == '1' && (p->pos & 16)) {
+                c = 'I';
+            } else if (c >= 'A' && c <= 'Z') {
+                c = (char)(c - 'A' + 'a');
+            }
+            out[o++] = c;
+        }
+        out[o] = '\0';
+    }
+    return out;
+}
+
+static void
+step_present(diff *d, bool redeem)
+{
+    int who = pick_person(d, SEEN_BOOKED, 60);
+    presented p = {.kind = (code_kind)rbelow(&d->r, C_KINDS), .owner = who};
+    if (p.kind == C_OTHERS)
+        p.owner = pick_person(d, SEEN_BOOKED, 60);
+    p.pos = rbelow(&d->r, p.kind == C_MUTATED ? 16 : 32);
+    p.delta = 1 + rbelow(&d->r, 31);
+    make_garbage(&d->r, p.garbage, sizeof p.garbage);
+    uint32_t bsn = rchance(&d->r, 3) ? d->bsn[NVALID + rbelow(&d->r, NINVALID)] : d->bsn[who];
+    bool null_out = rchance(&d->r, 20);
+    describe(d, "%s(%s code of %09u, %09u)", redeem ? "redeem" : "verify", KIND_NAMES[p.kind],
+             d->bsn[p.owner], bsn);
+    sb_status st[SIDES];
+    sb_booking bk[SIDES];
+    memset(bk, 0xab, sizeof bk);
+    for (int k = 0; k < SIDES; k++) {
+        char buf[80];
+        const char *text = code_text(d, k, &p, buf);
+        st[k] = redeem ? d->s[k].d->redeem(d->s[k].h, text, bsn)
+                       : d->s[k].d->verify(d->s[k].h, text, bsn, null_out ? NULL : &bk[k]);
+    }
+    same_status(d, st);
+    same_booking(d, bk);
+    if (redeem && st[SB] == SB_OK)
+        d->seen[who] = SEEN_REDEEMED;
+}
+
+static void
+read_slot(diff *d, sb_slot s, bool null_out)
+{
+    sb_status st[SIDES];
+    sb_slot_info in[SIDES];
+    memset(in, 0xab, sizeof in);
+    for (int k = 0; k < SIDES; k++)
+        st[k] = d->s[k].d->slot_read(d->s[k].h, s, null_out ? NULL : &in[k]);
+    same_status(d, st);
+    if (st[SB] == SB_OK)
+        same_info(d, in);
+}
+
+static void
+step_slot_read(diff *d)
+{
+    sb_slot s = pick_slot(d);
+    bool null_out = rchance(&d->r, 3);
+    describe(d, "slot_read({%u, %" PRId64 ", %u}%s)", s.location, (int64_t)s.day - FIRST_DAY,
+             s.window, null_out ? ", NULL" : "");
+    read_slot(d, s, null_out);
+}
+
+static void
+step_next_free(diff *d)
+{
+    uint16_t loc = rchance(&d->r, 95) ? (uint16_t)rbelow(&d->r, NLOC) : (uint16_t)NLOC;
+    int32_t from = FIRST_DAY - 2 + (int32_t)rbelow(&d->r, NDAYS + 4);
+    if (rchance(&d->r, 3))
+        from = rchance(&d->r, 50) ? INT32_MIN : INT32_MAX;
+    bool null_out = rchance(&d->r, 3);
+    describe(d, "next_free(%u, %" PRId64 "%s)", loc, (int64_t)from - FIRST_DAY,
+             null_out ? ", NULL" : "");
+    sb_status st[SIDES];
+    sb_slot out[SIDES];
+    memset(out, 0xab, sizeof out);
+    for (int k = 0; k < SIDES; k++)
+        st[k] = d->s[k].d->next_free(d->s[k].h, loc, from, null_out ? NULL : &out[k]);
+    same_status(d, st);
+    same_slot(d, out);
+}
+
+static void
+read_all_slots(diff *d)
+{
+    for (uint32_t i = 0; i < NSLOTS; i++)
+        read_slot(d, slot_at(i), false);
+}
+
+static void
+step_expire(diff *d)
+{
+    describe(d, "expire()");
+    size_t n[SIDES];
+    for (int k = 0; k < SIDES; k++) {
+        n[k] = d->s[k].d->expire(d->s[k].h);
+        d->expired[k] += n[k];
+    }
+    if (d->exact_expire && n[SB] != n[MX])
+        mismatch(d, "slotbook reclaimed %zu holds, mutex %zu", n[SB], n[MX]);
+    read_all_slots(d);
+    if (rchance(&d->r, 20)) {
+        describe(d, "expire() again at once");
+        for (int k = 0; k < SIDES; k++)
+            if ((n[k] = d->s[k].d->expire(d->s[k].h)) != 0)
+                mismatch(d, "%s reclaimed %zu more", DRIVERS[k]->name, n[k]);
+    }
+}
+
+static void
+step_time(diff *d)
+{
+    uint32_t k = rbelow(&d->r, 100);
+    uint64_t now = fake_now(&d->clock);
+    if (k < 75)
+        now += rbelow(&d->r, 50);
+    else if (k < 95)
+        now += 50 + rbelow(&d->r, 550);
+    else if (k < 99)
+        now += HOLD_MS + rbelow(&d->r, 1500);
+    else /* the caller's clock jumps back: neither engine may follow it */
+        now -= rbelow(&d->r, 2000);
+    describe(d, "time moves to t+%" PRId64, (int64_t)(now - CLOCK_START));
+    atomic_store(&d->clock.now, now);
+}
+
+/* Every slot, every person, and both audits. */
+static void
+compare_everything(diff *d)
+{
+    describe(d, "all slots");
+    read_all_slots(d);
+    for (int i = 0; i < NPOOL; i++) {
+        describe(d, "lookup(%09u) in the full comparison", d->bsn[i]);
+        lookup_person(d, i, false);
+    }
+    for (int k = 0; k < SIDES; k++)
+        audit_ok(d->s[k].d, d->s[k].h);
+}
+
+static void
+step(diff *d)
+{
+    uint32_t k = rbelow(&d->r, 100);
+    if (k < 3)
+        step_location(d);
+    else if (k < 6)
+        step_release(d);
+    else if (k < 24)
+        step_take(d, false);
+    else if (k < 34)
+        step_take(d, true);
+    else if (k < 44)
+        step_confirm(d);
+    else if (k < 52)
+        step_cancel(d);
+    else if (k < 59)
+        step_lookup(d);
+    else if (k < 69)
+        step_present(d, false);
+    else if (k < 70)
+        step_present(d, true);
+    else if (k < 78)
+        step_slot_read(d);
+    else if (k < 84)
+        step_next_free(d);
+    else if (k < 87)
+        step_expire(d);
+    else
+        step_time(d);
+}
+
+static void
+diff_open(diff *d, uint64_t seed, uint32_t holds_per_slot, bool keyed)
+{
+    memset(d, 0, sizeof *d);
+    d->seed = seed;
+    d->r.s = seed * UINT64_C(0x2545f4914f6cdd1d);
+    d->keyed = keyed;
+    d->exact_expire = holds_per_slot == 1;
+    atomic_init(&d->clock.now, CLOCK_START + rbelow(&d->r, 86400000u));
+    d->o = small_options(&d->clock, holds_per_slot, keyed);
+    if (keyed)
+        cr_assert_eq(sb__code_keys_init(&d->keys, d->o.code_key), 0);
+    for (int i = 0; i < NVALID; i++) {
+        bool fresh;
+        do {
+            d->bsn[i] = bsn_make(&d->r);
+            fresh = true;
+            for (int j = 0; j < i; j++)
+                fresh = fresh && d->bsn[j] != d->bsn[i];
+        } while (!fresh);
+    }
+    static const uint32_t invalid[NINVALID] = {0, 111222334u, 1000000000u, UINT32_MAX};
+    memcpy(&d->bsn[NVALID], invalid, sizeof invalid);
+    for (int i = 0; i < NPOOL; i++)
+        d->order[i] = d->sb_number[i] = NIL;
+    for (int k = 0; k < SIDES; k++) {
+        d->s[k].d = DRIVERS[k];
+        d->s[k].h = open_engine(DRIVERS[k], &d->o);
+    }
+    for (int k = 0; k < SIDES; k++) /* two of three locations open */
+        for (uint16_t loc = 0; loc < NLOC - 1; loc++)
+            d->s[k].d->location_open(d->s[k].h, loc);
+}
+
+static void
+diff_run(uint64_t seed, uint32_t holds_per_slot, bool keyed)
+{
+    static diff d; /* large: not on the stack */
+    diff_open(&d, seed, holds_per_slot, keyed);
+    for (d.step = 0; d.step < STEPS; d.step++) {
+        step(&d);
+        if (d.step % 1000 == 999)
+            compare_everything(&d);
+    }
+    compare_everything(&d);
+    /* The run reached the interesting statuses, not only the easy ones. */
+    static const sb_status wanted[] = {SB_OK,      SB_FULL,         SB_DUPLICATE,  SB_NOT_FOUND,
+                                       SB_EXPIRED, SB_CLOSED,       SB_INVALID_ID, SB_INVALID_ARG,
+                                       SB_FORGED,  SB_WRONG_HOLDER, SB_CANCELLED,  SB_USED,
+                                       SB_NOMEM};
+    for (size_t i = 0; i < sizeof wanted / sizeof *wanted; i++)
+        cr_expect_gt(d.statuses[wanted[i]], 0, "seed %" PRIu64 ": no %s in the run", seed,
+                     sb_status_name(wanted[i]));
+    cr_expect_gt(d.expired[SB] + d.expired[MX], 0, "seed %" PRIu64 ": nothing expired", seed);
+    for (int k = 0; k < SIDES; k++)
+        d.s[k].d->close(d.s[k].h);
+}
+
+TestSuite(differential, .timeout = 60);
+
+Test(differential, answers_like_slotbook_with_the_default_holds_per_slot)
+{
+    for (uint64_t seed = 1; seed <= 3; seed++)
+        diff_run(seed, 0, true);
+}
+
+Test(differential, answers_like_slotbook_with_three_seats_per_slot)
+{
+    for (uint64_t seed = 11; seed <= 13; seed++)
+        diff_run(seed, 3, true);
+}
+
+Test(differential, counts_expired_holds_like_slotbook_with_one_seat_per_slot)
+{
+    for (uint64_t seed = 21; seed <= 22; seed++)
+        diff_run(seed, 1, true);
+}
+
+Test(differential, answers_like_slotbook_with_random_code_keys)
+{
+    diff_run(31, 0, false);
+}
+
+/* ---- direct tests, on both engines ------------------------------------------------- */
+
+#define ST(d, call, want)                                                                          \
+    do {                                                                                           \
+        sb_status st_ = (call), want_ = (want);                                                    \
+        cr_assert_eq(st_, want_, "%s: %s: got %s, want %s", (d)->name, #call, sb_status_name(st_), \
+                     sb_status_name(want_));                                                       \
+    } while (0)
+
+static sb_slot_info
+read_info(const sb_driver *d, void *h, sb_slot s)
+{
+    sb_slot_info in;
+    ST(d, d->slot_read(h, s, &in), SB_OK);
+    return in;
+}
+
+#define INFO_EQ(d, h, s, cap, held_, booked_, redeemed_, pending_, free_)                   \
+    do {                                                                                    \
+        sb_slot_info i_ = read_info((d), (h), (s));                                         \
+        cr_assert(i_.capacity == (cap) && i_.held == (held_) && i_.booked == (booked_) &&   \
+                      i_.redeemed == (redeemed_) && i_.pending == (pending_) &&             \
+                      i_.free == (free_),                                                   \
+                  "%s: cap %u held %u booked %u redeemed %u pending %u free %u", (d)->name, \
+                  i_.capacity, i_.held, i_.booked, i_.redeemed, i_.pending, i_.free);       \
+    } while (0)
+
+/* An engine of the small shape on its own clock, location 0 open, slot 0
+ * with `places`. */
+typedef struct eng {
+    const sb_driver *d;
+    void *h;
+    fake_clock clock;
+    sb_slot s0;
+} eng;
+
+static void
+eng_open(eng *e, const sb_driver *d, uint32_t holds_per_slot, uint32_t max_people,
+         uint32_t release_delay_ms, uint32_t places)
+{
+    e->d = d;
+    atomic_init(&e->clock.now, CLOCK_START);
+    sb_options o = small_options(&e->clock, holds_per_slot, true);
+    o.max_people = max_people;
+    o.release_delay_ms = release_delay_ms;
+    e->h = open_engine(d, &o);
+    e->s0 = slot_at(0);
+    ST(d, d->location_open(e->h, 0), SB_OK);
+    ST(d, d->release(e->h, e->s0, places), SB_OK);
+}
+
+static void
+eng_close(eng *e)
+{
+    audit_ok(e->d, e->h);
+    e->d->close(e->h);
+}
+
+static void
+advance(eng *e, uint64_t ms)
+{
+    atomic_fetch_add(&e->clock.now, ms);
+}
+
+/* The n-th valid BSN from 100000000 up (n < NBSNS), from a table made once. */
+#define NBSNS 4096u
+static uint32_t bsns[NBSNS];
+static pthread_once_t bsns_once = PTHREAD_ONCE_INIT;
+
+static void
+bsns_fill(void)
+{
+    uint32_t bsn = 100000000u;
+    for (uint32_t i = 0; i < NBSNS; i++, bsn++) {
+        while (!sb_bsn_valid(bsn))
+            bsn++;
+        bsns[i] = bsn;
+    }
+}
+
+static uint32_t
+nth_bsn(uint32_t n)
+{
+    pthread_once(&bsns_once, bsns_fill);
+    cr_assert_lt(n, NBSNS);
+    return bsns[n];
+}
+
+TestSuite(drivers);
+
+Test(drivers, fill_every_entry_of_their_table)
+{
+    for (int k = 0; k < NDRIVERS; k++) {
+        const sb_driver *d = DRIVERS[k];
+        cr_assert_not_null(d->name);
+        cr_assert(d->open && d->close && d->location_open && d->location_close && d->release &&
+                      d->reserve && d->confirm && d->book && d->cancel && d->lookup && d->verify &&
+                      d->redeem && d->slot_read && d->next_free && d->expire && d->audit,
+                  "%s misses an entry", d->name);
+    }
+    cr_assert_str_eq(sb_driver_slotbook.name, "slotbook");
+    cr_assert_str_eq(sb_driver_mutex.name, "mutex");
+}
+
+TestSuite(opening);
+
+Test(opening, refuses_the_options_slotbook_refuses)
+{
+    fake_clock clk = {0};
+    for (int k = 0; k < NDRIVERS; k++) {
+        const sb_driver *d = DRIVERS[k];
+        void *h = NULL;
+        sb_options good = small_options(&clk, 0, true), o;
+        ST(d, d->open(NULL, &h), SB_INVALID_ARG);
+        ST(d, d->open(&good, NULL), SB_INVALID_ARG);
+#define REFUSED(field, value)                   \
+    do {                                        \
+        o = good;                               \
+        o.field = (value);                      \
+        ST(d, d->open(&o, &h), SB_INVALID_ARG); \
+    } while (0)
+        REFUSED(max_locations, 0);
+        REFUSED(max_locations, SB_MAX_LOCATIONS + 1);
+        REFUSED(days, 0);
+        REFUSED(days, SB_MAX_DAYS + 1);
+        REFUSED(windows_per_day, 0);
+        REFUSED(max_people, 0);
+        REFUSED(max_people, SB_MAX_PEOPLE + 1);
+        REFUSED(hold_ms, 0);
+        REFUSED(hold_ms, SB_MAX_HOLD_MS + 1);
+        REFUSED(holds_per_slot, 0);
+        REFUSED(holds_per_slot, SB_MAX_HOLDS_PER_SLOT + 1);
+        REFUSED(first_day, INT32_MIN);
+        REFUSED(first_day, INT32_MAX);
+#undef REFUSED
+        o = good; /* 786,420 slots of 4,096 seats: too many seats */
+        o.windows_per_day = 65535;
+        o.holds_per_slot = SB_MAX_HOLDS_PER_SLOT;
+        ST(d, d->open(&o, &h), SB_INVALID_ARG);
+        o = good; /* too many slots */
+        o.max_locations = SB_MAX_LOCATIONS;
+        o.days = SB_MAX_DAYS;
+        o.holds_per_slot = 1;
+        ST(d, d->open(&o, &h), SB_INVALID_ARG);
+        ST(d, d->open(&good, &h), SB_OK);
+        d->close(h);
+        d->close(NULL);
+    }
+}
+
+TestSuite(arguments);
+
+Test(arguments, are_checked_before_any_state_in_the_documented_order)
+{
+    for (int k = 0; k < NDRIVERS; k++) {
+        const sb_driver *d = DRIVERS[k];
+        eng e;
+        eng_open(&e, d, 0, MAX_PEOPLE, 0, 1);
+        char code[SB_CODE_SIZE];
+        sb_booking bk;
+        sb_slot_info in;
+        sb_slot out, bad = e.s0;
+        bad.window = NWIN;
+        uint32_t ok = nth_bsn(1), wrong = 111222334u;
+        /* no engine */
+        ST(d, d->location_open(NULL, 0), SB_INVALID_ARG);
+        ST(d, d->release(NULL, e.s0, 1), SB_INVALID_ARG);
+        ST(d, d->reserve(NULL, wrong, bad), SB_INVALID_ARG);
+        ST(d, d->book(NULL, wrong, bad, code), SB_INVALID_ARG);
+        ST(d, d->confirm(NULL, wrong, code), SB_INVALID_ARG);
+        ST(d, d->cancel(NULL, wrong), SB_INVALID_ARG);
+        ST(d, d->lookup(NULL, wrong, &bk), SB_INVALID_ARG);
+        ST(d, d->verify(NULL, "x", wrong, &bk), SB_INVALID_ARG);
+        ST(d, d->redeem(NULL, "x", wrong), SB_INVALID_ARG);
+        ST(d, d->slot_read(NULL, e.s0, &in), SB_INVALID_ARG);
+        ST(d, d->next_free(NULL, 0, FIRST_DAY, &out), SB_INVALID_ARG);
+        ST(d, d->audit(NULL, NULL, NULL, 0), SB_INVALID_ARG);
+        cr_assert_eq(d->expire(NULL), 0);
+        /* NULL pointers before the BSN, the BSN before the slot */
+        ST(d, d->book(e.h, wrong, bad, NULL), SB_INVALID_ARG);
+        ST(d, d->confirm(e.h, wrong, NULL), SB_INVALID_ARG);
+        ST(d, d->lookup(e.h, wrong, NULL), SB_INVALID_ARG);
+        ST(d, d->verify(e.h, NULL, wrong, &bk), SB_INVALID_ARG);
+        ST(d, d->redeem(e.h, NULL, wrong), SB_INVALID_ARG);
+        ST(d, d->reserve(e.h, wrong, bad), SB_INVALID_ID);
+        ST(d, d->book(e.h, 0, bad, code), SB_INVALID_ID);
+        ST(d, d->verify(e.h, "garbage", wrong, NULL), SB_INVALID_ID);
+        /* the slot before any state (location 2 is closed) */
+        bad.location = 2;
+        ST(d, d->reserve(e.h, ok, bad), SB_INVALID_ARG);
+        bad.window = 0;
+        ST(d, d->reserve(e.h, ok, bad), SB_CLOSED);
+        ST(d, d->location_close(e.h, NLOC), SB_INVALID_ARG);
+        ST(d, d->slot_read(e.h, e.s0, NULL), SB_INVALID_ARG);
+        ST(d, d->next_free(e.h, 0, FIRST_DAY, NULL), SB_INVALID_ARG);
+        ST(d, d->next_free(e.h, NLOC, FIRST_DAY, &out), SB_INVALID_ARG);
+        ST(d, d->next_free(e.h, 2, FIRST_DAY, &out), SB_CLOSED);
+        ST(d, d->next_free(e.h, 0, FIRST_DAY + (int32_t)NDAYS, &out), SB_FULL);
+        ST(d, d->next_free(e.h, 0, INT32_MIN, &out), SB_OK);
+        cr_assert(out.location == 0 && out.day == FIRST_DAY && out.window == 0);
+        eng_close(&e);
+    }
+}
+
+TestSuite(release);
+
+Test(release, adds_places_up_to_uint32_max_and_refuses_past_it)
+{
+    for (int k = 0; k < NDRIVERS; k++) {
+        const sb_driver *d = DRIVERS[k];
+        eng e;
+        eng_open(&e, d, 0, MAX_PEOPLE, 0, 2);
+        ST(d, d->release(e.h, e.s0, 0), SB_OK);
+        ST(d, d->release(e.h, e.s0, UINT32_MAX - 1), SB_INVALID_ARG);
+        INFO_EQ(d, e.h, e.s0, 2, 0, 0, 0, 0, 2);
+        ST(d, d->release(e.h, e.s0, UINT32_MAX - 2), SB_OK);
+        INFO_EQ(d, e.h, e.s0, UINT32_MAX, 0, 0, 0, 0, UINT32_MAX);
+        ST(d, d->release(e.h, e.s0, 1), SB_INVALID_ARG);
+        ST(d, d->release(e.h, slot_at(NSLOTS - 1), 3), SB_OK); /* on a closed location */
+        eng_close(&e);
+    }
+}
+
+TestSuite(limits);
+
+Test(limits, answer_nomem_for_a_new_person_past_max_people_after_full)
+{
+    for (int k = 0; k < NDRIVERS; k++) {
+        const sb_driver *d = DRIVERS[k];
+        eng e;
+        eng_open(&e, d, 0, 2, 0, 2);
+        char code[SB_CODE_SIZE];
+        ST(d, d->book(e.h, nth_bsn(0), e.s0, code), SB_OK);
+        ST(d, d->reserve(e.h, nth_bsn(1), e.s0), SB_OK);
+        ST(d, d->reserve(e.h, nth_bsn(2), e.s0), SB_FULL); /* full before nomem */
+        ST(d, d->release(e.h, e.s0, 1), SB_OK);
+        ST(d, d->reserve(e.h, nth_bsn(2), e.s0), SB_NOMEM);
+        ST(d, d->book(e.h, nth_bsn(2), e.s0, code), SB_NOMEM);
+        INFO_EQ(d, e.h, e.s0, 3, 1, 1, 0, 0, 1); /* nothing changed */
+        /* stored people may come back */
+        ST(d, d->cancel(e.h, nth_bsn(1)), SB_OK);
+        ST(d, d->book(e.h, nth_bsn(1), e.s0, code), SB_OK);
+        eng_close(&e);
+    }
+}
+
+Test(limits, answer_nomem_for_a_hold_past_holds_per_slot_but_let_books_through)
+{
+    for (int k = 0; k < NDRIVERS; k++) {
+        const sb_driver *d = DRIVERS[k];
+        eng e;
+        eng_open(&e, d, 2, MAX_PEOPLE, 0, 5);
+        char code[SB_CODE_SIZE];
+        ST(d, d->reserve(e.h, nth_bsn(0), e.s0), SB_OK);
+        ST(d, d->reserve(e.h, nth_bsn(1), e.s0), SB_OK);
+        ST(d, d->reserve(e.h, nth_bsn(2), e.s0), SB_NOMEM);
+        ST(d, d->book(e.h, nth_bsn(2), e.s0, code), SB_OK);
+        INFO_EQ(d, e.h, e.s0, 5, 2, 1, 0, 0, 2);
+        /* a hold that ran out gives its seat to the next hold */
+        advance(&e, HOLD_MS);
+        ST(d, d->reserve(e.h, nth_bsn(3), e.s0), SB_OK);
+        ST(d, d->reserve(e.h, nth_bsn(4), e.s0), SB_OK);
+        ST(d, d->reserve(e.h, nth_bsn(5), e.s0), SB_NOMEM);
+        INFO_EQ(d, e.h, e.s0, 5, 2, 1, 0, 0, 2);
+        ST(d, d->confirm(e.h, nth_bsn(3), code), SB_OK);
+        ST(d, d->reserve(e.h, nth_bsn(5), e.s0), SB_OK);
+        eng_close(&e);
+    }
+}
+
+Test(limits, answer_nomem_after_65535_bookings_of_one_person)
+{
+    for (int k = 0; k < NDRIVERS; k++) {
+        const sb_driver *d = DRIVERS[k];
+        eng e;
+        eng_open(&e, d, 0, MAX_PEOPLE, 0, 1);
+        char code[SB_CODE_SIZE], first[SB_CODE_SIZE];
+        uint32_t bsn = nth_bsn(0);
+        for (uint32_t i = 0; i < SB_MAX_BOOKINGS; i++) {
+            sb_status st = d->book(e.h, bsn, e.s0, code);
+            if (st != SB_OK)
+                cr_assert_fail("%s: booking %u: %s", d->name, i + 1, sb_status_name(st));
+            if (i == 0)
+                memcpy(first, code, sizeof code);
+            ST(d, d->cancel(e.h, bsn), SB_OK);
+        }
+        ST(d, d->book(e.h, bsn, e.s0, code), SB_NOMEM);
+        ST(d, d->reserve(e.h, bsn, e.s0), SB_OK);
+        ST(d, d->confirm(e.h, bsn, code), SB_NOMEM);
+        ST(d, d->verify(e.h, first, bsn, NULL), SB_CANCELLED);
+        INFO_EQ(d, e.h, e.s0, 1, 1, 0, 0, 0, 0);
+        eng_close(&e);
+    }
+}
+
+TestSuite(holds);
+
+Test(holds, that_ran_out_free_their_place_at_once_and_answer_expired_on_confirm)
+{
+    for (int k = 0; k < NDRIVERS; k++) {
+        const sb_driver *d = DRIVERS[k];
+        eng e;
+        eng_open(&e, d, 0, MAX_PEOPLE, 0, 1);
+        char code[SB_CODE_SIZE];
+        sb_booking bk;
+        sb_slot out;
+        uint32_t a = nth_bsn(0), b = nth_bsn(1);
+        ST(d, d->release(e.h, slot_at(1), 1), SB_OK);
+        ST(d, d->reserve(e.h, a, e.s0), SB_OK);
+        ST(d, d->reserve(e.h, b, e.s0), SB_FULL);
+        ST(d, d->next_free(e.h, 0, FIRST_DAY, &out), SB_OK);
+        cr_assert_eq(out.window, 1, "%s: slot 0 is full", d->name);
+        advance(&e, HOLD_MS - 1);
+        ST(d, d->lookup(e.h, a, &bk), SB_OK);
+        cr_assert_eq(bk.deadline_ms, CLOCK_START + HOLD_MS);
+        advance(&e, 1);
+        INFO_EQ(d, e.h, e.s0, 1, 0, 0, 0, 0, 1);
+        ST(d, d->next_free(e.h, 0, FIRST_DAY, &out), SB_OK);
+        cr_assert_eq(out.window, 0, "%s: the hold ran out", d->name);
+        ST(d, d->lookup(e.h, a, &bk), SB_NOT_FOUND);
+        ST(d, d->cancel(e.h, a), SB_NOT_FOUND);
+        ST(d, d->confirm(e.h, a, code), SB_EXPIRED);
+        ST(d, d->reserve(e.h, b, e.s0), SB_OK); /* takes the place over */
+        ST(d, d->confirm(e.h, a, code), SB_EXPIRED);
+        ST(d, d->reserve(e.h, a, e.s0), SB_FULL);
+        ST(d, d->confirm(e.h, a, code), SB_EXPIRED); /* until a reserve succeeds */
+        cr_assert_eq(d->expire(e.h), 0, "%s: the hold was taken over", d->name);
+        eng_close(&e);
+    }
+}
+
+Test(holds, that_ran_out_let_their_owner_reserve_again_and_are_counted_by_expire_once)
+{
+    for (int k = 0; k < NDRIVERS; k++) {
+        const sb_driver *d = DRIVERS[k];
+        eng e;
+        eng_open(&e, d, 0, MAX_PEOPLE, 0, 5); /* a place to spare: no takeover */
+        sb_booking bk;
+        for (uint32_t i = 0; i < 4; i++)
+            ST(d, d->reserve(e.h, nth_bsn(i), e.s0), SB_OK);
+        advance(&e, HOLD_MS + 5);
+        ST(d, d->reserve(e.h, nth_bsn(0), e.s0), SB_OK); /* drops its own old hold */
+        ST(d, d->lookup(e.h, nth_bsn(0), &bk), SB_OK);
+        cr_assert_eq(bk.deadline_ms, CLOCK_START + 2 * HOLD_MS + 5);
+        INFO_EQ(d, e.h, e.s0, 5, 1, 0, 0, 0, 4);
+        cr_assert_eq(d->expire(e.h), 3, "%s", d->name);
+        cr_assert_eq(d->expire(e.h), 0, "%s", d->name);
+        INFO_EQ(d, e.h, e.s0, 5, 1, 0, 0, 0, 4);
+        eng_close(&e);
+    }
+}
+
+Test(holds, keep_their_deadline_when_the_clock_goes_back)
+{
+    for (int k = 0; k < NDRIVERS; k++) {
+        const sb_driver *d = DRIVERS[k];
+        eng e;
+        eng_open(&e, d, 0, MAX_PEOPLE, 0, 1);
+        sb_booking bk;
+        uint32_t a = nth_bsn(0);
+        advance(&e, 10 * HOLD_MS);
+        ST(d, d->reserve(e.h, a, e.s0), SB_OK);
+        atomic_store(&e.clock.now, CLOCK_START); /* the caller's clock jumps back */
+        ST(d, d->lookup(e.h, a, &bk), SB_OK);
+        cr_assert_eq(bk.deadline_ms, CLOCK_START + 11 * HOLD_MS, "%s", d->name);
+        advance(&e, 11 * HOLD_MS - 1);
+        ST(d, d->lookup(e.h, a, &bk), SB_OK);
+        advance(&e, 1);
+        ST(d, d->lookup(e.h, a, &bk), SB_NOT_FOUND);
+        eng_close(&e);
+    }
+}
+
+Test(holds, run_out_at_once_past_the_engines_time_limit)
+{
+    /* The engine's clock stops at SB_MAX_TIME_MS after open; a hold's
+     * deadline is capped there, so a hold taken then is never live. */
+    for (int k = 0; k < NDRIVERS; k++) {
+        const sb_driver *d = DRIVERS[k];
+        eng e;
+        eng_open(&e, d, 0, MAX_PEOPLE, 0, 1);
+        char code[SB_CODE_SIZE];
+        sb_booking bk;
+        advance(&e, SB_MAX_TIME_MS + 5);
+        ST(d, d->reserve(e.h, nth_bsn(0), e.s0), SB_OK);
+        ST(d, d->lookup(e.h, nth_bsn(0), &bk), SB_NOT_FOUND);
+        ST(d, d->confirm(e.h, nth_bsn(0), code), SB_EXPIRED);
+        ST(d, d->book(e.h, nth_bsn(1), e.s0, code), SB_OK);
+        ST(d, d->lookup(e.h, nth_bsn(1), &bk), SB_OK);
+        cr_assert_eq(bk.state, SB_STATE_BOOKED, "%s", d->name);
+        eng_close(&e);
+    }
+}
+
+TestSuite(codes);
+
+Test(codes, are_identical_when_both_engines_number_people_alike)
+{
+    /* With max_people = 1 slotbook, too, gives the only person number 0, so
+     * both seal the same (number, generation): the same texts, and each
+     * engine accepts the other's codes. */
+    fake_clock clk;
+    atomic_init(&clk.now, CLOCK_START);
+    sb_options o = small_options(&clk, 0, true);
+    o.max_people = 1;
+    void *h[SIDES];
+    for (int k = 0; k < SIDES; k++) {
+        h[k] = open_engine(DRIVERS[k], &o);
+        ST(DRIVERS[k], DRIVERS[k]->location_open(h[k], 0), SB_OK);
+        ST(DRIVERS[k], DRIVERS[k]->release(h[k], slot_at(0), 1), SB_OK);
+    }
+    uint32_t bsn = nth_bsn(7);
+    char code[SIDES][SB_CODE_SIZE], old[SB_CODE_SIZE] = "";
+    for (int round = 0; round < 50; round++) {
+        for (int k = 0; k < SIDES; k++) {
+            const sb_driver *d = DRIVERS[k];
+            if (round % 2)
+                ST(d, d->book(h[k], bsn, slot_at(0), code[k]), SB_OK);
+            else {
+                ST(d, d->reserve(h[k], bsn, slot_at(0)), SB_OK);
+                ST(d, d->confirm(h[k], bsn, code[k]), SB_OK);
+            }
+        }
+        cr_assert_str_eq(code[SB], code[MX], "round %d", round);
+        for (int k = 0; k < SIDES; k++) {
+            const sb_driver *d = DRIVERS[k];
+            ST(d, d->verify(h[k], code[1 - k], bsn, NULL), SB_OK);
+            ST(d, d->verify(h[k], code[1 - k], nth_bsn(8), NULL), SB_WRONG_HOLDER);
+            if (old[0])
+                ST(d, d->verify(h[k], old, bsn, NULL), SB_CANCELLED);
+            ST(d, d->cancel(h[k], bsn), SB_OK);
+        }
+        memcpy(old, code[SB], sizeof old);
+    }
+    /* A genuine code of a generation the other engine never issued: each
+     * engine in turn gets one booking ahead of the other. */
+    for (int k = 0; k < SIDES; k++) {
+        const sb_driver *d = DRIVERS[k], *other = DRIVERS[1 - k];
+        for (int n = 0; n <= k; n++) {
+            ST(d, d->book(h[k], bsn, slot_at(0), code[k]), SB_OK);
+            ST(d, d->cancel(h[k], bsn), SB_OK);
+        }
+        ST(other, other->verify(h[1 - k], code[k], bsn, NULL), SB_FORGED);
+    }
+    for (int k = 0; k < SIDES; k++)
+        DRIVERS[k]->close(h[k]);
+}
+
+Test(codes, that_name_a_person_never_stored_are_forged)
+{
+    /* Engines with the same key: one issues codes, the other (nobody
+     * stored) must answer SB_FORGED, not SB_WRONG_HOLDER. */
+    fake_clock clk;
+    atomic_init(&clk.now, CLOCK_START);
+    sb_options o = small_options(&clk, 0, true);
+    for (int k = 0; k < NDRIVERS; k++) {
+        const sb_driver *d = DRIVERS[k], *other = DRIVERS[1 - k];
+        void *h = open_engine(d, &o), *g = open_engine(other, &o);
+        char code[SB_CODE_SIZE];
+        ST(d, d->location_open(h, 0), SB_OK);
+        ST(d, d->release(h, slot_at(0), 10), SB_OK);
+        for (uint32_t i = 0; i < 10; i++) {
+            ST(d, d->book(h, nth_bsn(i), slot_at(0), code), SB_OK);
+            ST(other, other->verify(g, code, nth_bsn(i), NULL), SB_FORGED);
+            ST(other, other->redeem(g, code, nth_bsn(i)), SB_FORGED);
+        }
+        d->close(h);
+        other->close(g);
+    }
+}
+
+Test(codes, answer_forged_wrong_holder_cancelled_and_used_in_that_order)
+{
+    for (int k = 0; k < NDRIVERS; k++) {
+        const sb_driver *d = DRIVERS[k];
+        eng e;
+        eng_open(&e, d, 0, MAX_PEOPLE, 0, 3);
+        char a1[SB_CODE_SIZE], a2[SB_CODE_SIZE], b1[SB_CODE_SIZE], forged[SB_CODE_SIZE];
+        sb_booking bk;
+        uint32_t a = nth_bsn(0), b = nth_bsn(1), c = nth_bsn(2);
+        ST(d, d->book(e.h, a, e.s0, a1), SB_OK);
+        ST(d, d->book(e.h, b, e.s0, b1), SB_OK);
+        memcpy(forged, a1, sizeof forged);
+        forged[0] = forged[0] == 'X' ? 'Y' : 'X';
+        ST(d, d->verify(e.h, forged, a, NULL), SB_FORGED);
+        ST(d, d->verify(e.h, "", a, NULL), SB_FORGED);
+        ST(d, d->verify(e.h, "0000-0000-0000-000U", a, NULL), SB_FORGED);
+        ST(d, d->verify(e.h, a1, b, NULL), SB_WRONG_HOLDER);
+        ST(d, d->verify(e.h, a1, c, NULL), SB_WRONG_HOLDER); /* c was never stored */
+        ST(d, d->verify(e.h, a1, a, &bk), SB_OK);
+        cr_assert(bk.bsn == a && bk.state == SB_STATE_BOOKED && bk.deadline_ms == 0);
+        ST(d, d->cancel(e.h, a), SB_OK);
+        ST(d, d->verify(e.h, a1, b, NULL), SB_WRONG_HOLDER); /* before any state */
+        ST(d, d->verify(e.h, a1, a, NULL), SB_CANCELLED);
+        ST(d, d->redeem(e.h, a1, a), SB_CANCELLED);
+        ST(d, d->book(e.h, a, e.s0, a2), SB_OK);
+        ST(d, d->verify(e.h, a1, a, NULL), SB_CANCELLED);
+        ST(d, d->redeem(e.h, a2, a), SB_OK);
+        ST(d, d->redeem(e.h, a2, a), SB_USED);
+        ST(d, d->verify(e.h, a2, a, &bk), SB_USED);
+        cr_assert(bk.state == SB_STATE_REDEEMED);
+        ST(d, d->cancel(e.h, a), SB_USED);
+        ST(d, d->reserve(e.h, a, e.s0), SB_DUPLICATE);
+        ST(d, d->lookup(e.h, a, &bk), SB_OK);
+        cr_assert(bk.state == SB_STATE_REDEEMED);
+        INFO_EQ(d, e.h, e.s0, 3, 0, 1, 1, 0, 1);
+        eng_close(&e);
+    }
+}
+
+Test(codes, of_another_engine_are_forged)
+{
+    fake_clock clk;
+    atomic_init(&clk.now, CLOCK_START);
+    sb_options o = small_options(&clk, 0, true), other = o;
+    memset(other.code_key, 0, sizeof other.code_key); /* a random key */
+    for (int k = 0; k < NDRIVERS; k++) {
+        const sb_driver *d = DRIVERS[k];
+        void *h = open_engine(d, &o), *g = open_engine(d, &other);
+        char code[SB_CODE_SIZE];
+        ST(d, d->location_open(g, 0), SB_OK);
+        ST(d, d->release(g, slot_at(0), 1), SB_OK);
+        ST(d, d->book(g, nth_bsn(0), slot_at(0), code), SB_OK);
+        ST(d, d->verify(h, code, nth_bsn(0), NULL), SB_FORGED);
+        d->close(h);
+        d->close(g);
+    }
+}
+
+TestSuite(delayed_release);
+
+Test(delayed_release, keeps_cancelled_places_pending_within_the_delay)
+{
+    for (int k = 0; k < NDRIVERS; k++) {
+        const sb_driver *d = DRIVERS[k];
+        eng e;
+        eng_open(&e, d, 0, MAX_PEOPLE, 1000, 40);
+        char code[SB_CODE_SIZE];
+        for (uint32_t i = 0; i < 40; i++) {
+            if (i % 2)
+                ST(d, d->book(e.h, nth_bsn(i), e.s0, code), SB_OK);
+            else
+                ST(d, d->reserve(e.h, nth_bsn(i), e.s0), SB_OK);
+        }
+        for (uint32_t i = 0; i < 40; i++)
+            ST(d, d->cancel(e.h, nth_bsn(i)), SB_OK);
+        sb_slot_info in = read_info(d, e.h, e.s0);
+        cr_assert(in.held == 0 && in.booked == 0 && in.redeemed == 0 &&
+                      in.pending + in.free == 40 && in.pending > 30,
+                  "%s: pending %u free %u", d->name, in.pending, in.free);
+        ST(d, d->reserve(e.h, nth_bsn(50), e.s0), in.free ? SB_OK : SB_FULL);
+        audit_ok(d, e.h);
+        uint32_t last = in.pending;
+        for (int t = 0; t < 10; t++) { /* places come back, never go */
+            advance(&e, 100);
+            in = read_info(d, e.h, e.s0);
+            cr_assert_leq(in.pending, last, "%s", d->name);
+            last = in.pending;
+        }
+        cr_assert_eq(in.pending, 0, "%s: every place is back after the delay", d->name);
+        cr_assert_eq(in.free + in.held, 40, "%s", d->name);
+        eng_close(&e);
+    }
+}
+
+Test(delayed_release, returns_a_booking_at_once_when_the_slot_has_no_seat_to_wait_in)
+{
+    for (int k = 0; k < NDRIVERS; k++) {
+        const sb_driver *d = DRIVERS[k];
+        eng e;
+        eng_open(&e, d, 2, MAX_PEOPLE, 1000000, 4);
+        char code[SB_CODE_SIZE];
+        ST(d, d->book(e.h, nth_bsn(0), e.s0, code), SB_OK);
+        ST(d, d->reserve(e.h, nth_bsn(1), e.s0), SB_OK);
+        ST(d, d->reserve(e.h, nth_bsn(2), e.s0), SB_OK);
+        ST(d, d->cancel(e.h, nth_bsn(0)), SB_OK);
+        INFO_EQ(d, e.h, e.s0, 4, 2, 0, 0, 0, 2);
+        eng_close(&e);
+    }
+}
+
+/* ---- threads ---------------------------------------------------------------------- */
+
+#define THREADS 4
+#define THREAD_CALLS 40000
+#define THREAD_PEOPLE 3000u
+
+typedef struct hammer {
+    const sb_driver *d;
+    void *h;
+    fake_clock *clock;
+    uint64_t seed;
+    uint32_t bad_reads, oks;
+} hammer;
+
+static void *
+hammer_run(void *arg)
+{
+    hammer *t = arg;
+    rng r = {t->seed};
+    char code[SB_CODE_SIZE], last[SB_CODE_SIZE] = "";
+    uint32_t last_bsn = 0;
+    sb_booking bk;
+    sb_slot_info in = {0};
+    sb_slot out;
+    for (int i = 0; i < THREAD_CALLS; i++) {
+        uint32_t bsn = nth_bsn(rbelow(&r, THREAD_PEOPLE));
+        sb_slot s = slot_at(rbelow(&r, NSLOTS));
+        sb_status st = SB_OK;
+        switch (rbelow(&r, 12)) {
+        case 0:
+            st = t->d->reserve(t->h, bsn, s);
+            break;
+        case 1:
+            st = t->d->book(t->h, bsn, s, code);
+            if (st == SB_OK) {
+                memcpy(last, code, sizeof last);
+                last_bsn = bsn;
+            }
+            break;
+        case 2:
+            st = t->d->confirm(t->h, bsn, code);
+            break;
+        case 3:
+            st = t->d->cancel(t->h, bsn);
+            break;
+        case 4:
+            st = t->d->lookup(t->h, bsn, &bk);
+            break;
+        case 5:
+            if (last[0])
+                st = rbelow(&r, 4) ? t->d->verify(t->h, last, last_bsn, &bk)
+                                   : t->d->redeem(t->h, last, last_bsn);
+            break;
+        case 6:
+            st = t->d->slot_read(t->h, s, &in);
+            if ((uint64_t)in.held + in.booked + in.redeemed + in.pending + in.free != in.capacity)
+                t->bad_reads++;
+            break;
+        case 7:
+            st = t->d->next_free(t->h, s.location, FIRST_DAY, &out);
+            break;
+        case 8:
+            t->d->expire(t->h);
+            break;
+        case 9:
+            st = t->d->release(t->h, s, rbelow(&r, 3));
+            break;
+        case 10:
+            st = rbelow(&r, 4) ? t->d->location_open(t->h, s.location)
+                               : t->d->location_close(t->h, s.location);
+            break;
+        default:
+            atomic_fetch_add(&t->clock->now, rbelow(&r, 20));
+            break;
+        }
+        t->oks += st == SB_OK;
+    }
+    return NULL;
+}
+
+TestSuite(threads, .timeout = 60);
+
+Test(threads, leave_the_baseline_consistent_after_four_hammer_it_at_once)
+{
+    fake_clock clk;
+    atomic_init(&clk.now, CLOCK_START);
+    sb_options o = small_options(&clk, 4, true);
+    o.max_people = 2000; /* fewer than the people: SB_NOMEM too */
+    o.hold_ms = 200;
+    o.release_delay_ms = 50;
+    const sb_driver *d = &sb_driver_mutex;
+    void *h = open_engine(d, &o);
+    hammer t[THREADS];
+    pthread_t tid[THREADS];
+    for (int i = 0; i < THREADS; i++) {
+        t[i] = (hammer){.d = d, .h = h, .clock = &clk, .seed = (uint64_t)i + 1};
+        cr_assert_eq(pthread_create(&tid[i], NULL, hammer_run, &t[i]), 0);
+    }
+    uint32_t oks = 0;
+    for (int i = 0; i < THREADS; i++) {
+        pthread_join(tid[i], NULL);
+        cr_assert_eq(t[i].bad_reads, 0, "thread %d saw reads that do not add up", i);
+        oks += t[i].oks;
+    }
+    cr_assert_gt(oks, THREADS * THREAD_CALLS / 4);
+    audit_ok(d, h);
+    d->expire(h);
+    atomic_fetch_add(&clk.now, 1000);
+    audit_ok(d, h);
+    d->close(h);
+}
+
+typedef struct surge {
+    const sb_driver *d;
+    void *h;
+    uint32_t first, oks, fulls;
+} surge;
+
+static void *
+surge_run(void *arg)
+{
+    surge *s = arg;
+    char code[SB_CODE_SIZE];
+    for (uint32_t i = 0; i < 1000; i++) {
+        sb_status st = s->d->book(s->h, nth_bsn(s->first + i), slot_at(0), code);
+        s->oks += st == SB_OK;
+        s->fulls += st == SB_FULL;
+    }
+    return NULL;
+}
+
+Test(threads, hand_out_exactly_the_capacity_in_a_surge)
+{
+    for (int k = 0; k < NDRIVERS; k++) {
+        const sb_driver *d = DRIVERS[k];
+        eng e;
+        eng_open(&e, d, 0, 1u << 13, 0, 100);
+        surge s[THREADS];
+        pthread_t tid[THREADS];
+        for (int i = 0; i < THREADS; i++) {
+            s[i] = (surge){.d = d, .h = e.h, .first = 1000u * (uint32_t)i};
+            cr_assert_eq(pthread_create(&tid[i], NULL, surge_run, &s[i]), 0);
+        }
+        uint32_t oks = 0, fulls = 0;
+        for (int i = 0; i < THREADS; i++) {
+            pthread_join(tid[i], NULL);
+            oks += s[i].oks;
+            fulls += s[i].fulls;
+        }
+        cr_assert_eq(oks, 100, "%s", d->name);
+        cr_assert_eq(fulls, THREADS * 1000 - 100, "%s", d->name);
+        INFO_EQ(d, e.h, e.s0, 100, 0, 100, 0, 0, 0);
+        eng_close(&e);
+    }
+}

@@ -1,0 +1,471 @@
+/*
+ * slotbook-replay: replays surge traces against slotbook and, side by side,
+ * against the in-tree mutex baseline, and reports throughput, outcomes,
+ * latency percentiles, memory and an invariant audit, with the ratios of
+ * the two engines measured in the same process, rounds interleaved.
+ *
+ * With no trace it runs the main job: the surge and planner scenarios,
+ * generated in memory at their default sizes.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "replay.h"
+#include "scenario.h"
+
+#define MAX_ROUNDS 15
+
+typedef struct config {
+    sb_replay_opts replay;
+    unsigned rounds;
+    bool slotbook, mutex;
+    bool json;
+    const char *plot;
+    const char *trace;
+} config;
+
+typedef struct engine_runs {
+    const sb_driver *d;
+    unsigned n;
+    sb_replay_result *runs[MAX_ROUNDS];
+} engine_runs;
+
+static void
+usage(FILE *f)
+{
+    fputs("usage: slotbook-replay [options] [TRACE]\n"
+          "\n"
+          "Replays TRACE (from slotbook-gen; .csv or binary) against slotbook and the\n"
+          "mutex baseline, rounds interleaved, and prints calls per second, the ratio\n"
+          "slotbook / baseline, latency percentiles per operation, outcomes per status,\n"
+          "memory, and each engine's invariant audit.  With no TRACE: the main job, the\n"
+          "surge and planner scenarios generated at their default sizes.\n"
+          "\n"
+          "options:\n"
+          "  -t, --threads N     replay threads (default: all cores)\n"
+          "  -r, --rounds N      rounds per engine, interleaved (default 3, at most 15)\n"
+          "  -e, --engine NAME   slotbook, mutex or both (default both)\n"
+          "      --pace[=SPEED]  replay at the recorded pace, SPEED times faster (default 1)\n"
+          "      --json          one JSON object per trace on stdout instead of tables\n"
+          "      --plot FILE     draw throughput and outcomes over the trace's time and\n"
+          "                      latency percentiles per operation (.png or .svg; needs\n"
+          "                      gnuplot); with no TRACE, FILE gets the scenario's name\n"
+          "                      before its extension\n"
+          "  -q, --quiet         no progress line\n"
+          "  -h, --help          this text\n"
+          "\n"
+          "Exit status: 0 when every audit passed, 1 when one failed or a run could not\n"
+          "be made, 2 for bad usage.\n",
+          f);
+}
+
+static int
+parse(int argc, char **argv, config *c)
+{
+    static const struct option longs[] = {{"threads", required_argument, 0, 't'},
+                                          {"rounds", required_argument, 0, 'r'},
+                                          {"engine", required_argument, 0, 'e'},
+                                          {"pace", optional_argument, 0, 'p'},
+                                          {"json", no_argument, 0, 'j'},
+                                          {"plot", required_argument, 0, 'P'},
+                                          {"quiet", no_argument, 0, 'q'},
+                                          {"help", no_argument, 0, 'h'},
+                                          {0, 0, 0, 0}};
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    *c = (config){.replay = {.threads = cores > 0 ? (unsigned)cores : 1, .progress = isatty(2)},
+                  .rounds = 3,
+                  .slotbook = true,
+                  .mutex = true};
+    int o;
+    char *end;
+    while ((o = getopt_long(argc, argv, "t:r:e:qh", longs, NULL)) != -1) {
+        errno = 0;
+        switch (o) {
+        case 't':
+            c->replay.threads = (unsigned)strtoul(optarg, &end, 10);
+            if (errno || *end || c->replay.threads < 1 || c->replay.threads > 1024)
+                return fprintf(stderr, "slotbook-replay: threads must be 1 to 1024\n"), -1;
+            break;
+        case 'r':
+            c->rounds = (unsigned)strtoul(optarg, &end, 10);
+            if (errno || *end || c->rounds < 1 || c->rounds > MAX_ROUNDS)
+                return fprintf(stderr, "slotbook-replay: rounds must be 1 to %d\n", MAX_ROUNDS), -1;
+            break;
+        case 'e':
+            c->slotbook = !strcmp(optarg, "slotbook") || !strcmp(optarg, "both");
+            c->mutex = !strcmp(optarg, "mutex") || !strcmp(optarg, "both");
+            if (!c->slotbook && !c->mutex)
+                return fprintf(stderr, "slotbook-replay: engine is slotbook, mutex or both\n"), -1;
+            break;
+        case 'p':
+            c->replay.pace = optarg ? strtod(optarg, &end) : 1.0;
+            if (optarg && (errno || *end || c->replay.pace <= 0))
+                return fprintf(stderr, "slotbook-replay: pace must be a positive number\n"), -1;
+            break;
+        case 'j':
+            c->json = true;
+            break;
+        case 'P':
+            c->plot = optarg;
+            break;
+        case 'q':
+            c->replay.progress = false;
+            break;
+        case 'h':
+            usage(stdout);
+            exit(0);
+        default:
+            usage(stderr);
+            return -1;
+        }
+    }
+    if (argc - optind > 1) {
+        usage(stderr);
+        return -1;
+    }
+    c->trace = optind < argc ? argv[optind] : NULL;
+    return 0;
+}
+
+/* ---- figures ---------------------------------------------------------------- */
+
+static double
+rate(const sb_replay_result *r)
+{
+    return r->seconds > 0 ? (double)r->calls / r->seconds : 0;
+}
+
+static int
+by_rate(const void *a, const void *b)
+{
+    double x = rate(*(sb_replay_result *const *)a), y = rate(*(sb_replay_result *const *)b);
+    return (x > y) - (x < y);
+}
+
+/* The run with the median throughput (runs sorted by rate). */
+static const sb_replay_result *
+median(engine_runs *e)
+{
+    qsort(e->runs, e->n, sizeof e->runs[0], by_rate);
+    return e->runs[e->n / 2];
+}
+
+static sb_hist *
+all_latency(const engine_runs *e, int op)
+{
+    static sb_hist h;
+    sb_hist_init(&h);
+    for (unsigned i = 0; i < e->n; i++)
+        sb_hist_merge(&h, op < 0 ? &e->runs[i]->all : &e->runs[i]->latency[op]);
+    return &h;
+}
+
+static void
+human_rate(char *out, size_t n, double v)
+{
+    snprintf(out, n, v >= 1e6 ? "%.2f M/s" : "%.1f k/s", v >= 1e6 ? v / 1e6 : v / 1e3);
+}
+
+static void
+print_tables(const sb_trace *t, const config *c, engine_runs *e, unsigned ne)
+{
+    const sb_replay_result *m[2] = {NULL, NULL};
+    for (unsigned i = 0; i < ne; i++)
+        m[i] = median(&e[i]);
+    printf("\n%s (seed %llu): %zu records, %llu people, %u threads, %u rounds each\n",
+           t->shape.scenario, (unsigned long long)t->shape.seed, t->count,
+           (unsigned long long)m[0]->people, c->replay.threads, c->rounds);
+    printf("  %-22s", "");
+    for (unsigned i = 0; i < ne; i++)
+        printf("%16s", e[i].d->name);
+    if (ne == 2)
+        printf("%12s", "ratio");
+    printf("\n  %-22s", "calls/s (median)");
+    for (unsigned i = 0; i < ne; i++) {
+        char buf[32];
+        human_rate(buf, sizeof buf, rate(m[i]));
+        printf("%16s", buf);
+    }
+    if (ne == 2)
+        printf("%11.2fx", rate(m[0]) / (rate(m[1]) > 0 ? rate(m[1]) : 1));
+    static const struct {
+        const char *name;
+        double q;
+    } qs[] = {{"p50 latency", 0.5},
+              {"p99 latency", 0.99},
+              {"p99.9 latency", 0.999},
+              {"max latency", 1.0}};
+    for (unsigned k = 0; k < 4; k++) {
+        printf("\n  %-22s", qs[k].name);
+        uint64_t v[2];
+        for (unsigned i = 0; i < ne; i++) {
+            v[i] = sb_hist_quantile(all_latency(&e[i], -1), qs[k].q);
+            printf("%13llu ns", (unsigned long long)v[i]);
+        }
+        if (ne == 2)
+            printf("%11.2fx", v[1] ? (double)v[0] / (double)v[1] : 0.0);
+    }
+    printf("\n  %-22s", "memory (engine)");
+    for (unsigned i = 0; i < ne; i++)
+        printf("%13.1f MB", (double)m[i]->rss_bytes / 1048576.0);
+    printf("\n  %-22s", "bytes per person");
+    for (unsigned i = 0; i < ne; i++)
+        printf("%16.1f", m[i]->people ? (double)m[i]->rss_bytes / (double)m[i]->people : 0.0);
+    printf("\n  %-22s", "invariant audit");
+    for (unsigned i = 0; i < ne; i++) {
+        bool ok = true;
+        for (unsigned r = 0; r < e[i].n; r++)
+            ok = ok && e[i].runs[r]->audit == SB_OK;
+        printf("%16s", ok ? "OK" : "FAILED");
+    }
+    printf("\n\n  %-10s %10s  %-48s %s\n", "operation", "calls", "outcomes (slotbook, median run)",
+           "p50/p99/p99.9 ns");
+    for (unsigned op = 1; op < TOP_COUNT; op++) {
+        if (!m[0]->op_calls[op])
+            continue;
+        char out[256] = "";
+        size_t used = 0;
+        for (unsigned s = 0; s < SB_STATUS_COUNT && used < sizeof out; s++)
+            if (m[0]->outcomes[op][s])
+                used += (size_t)snprintf(out + used, sizeof out - used, "%s%s %llu",
+                                         used ? ", " : "", sb_status_name((sb_status)s) + 3,
+                                         (unsigned long long)m[0]->outcomes[op][s]);
+        const sb_hist *h = all_latency(&e[0], (int)op);
+        printf("  %-10s %10llu  %-48s %llu/%llu/%llu\n", sb_trace_op_name(op),
+               (unsigned long long)m[0]->op_calls[op], out,
+               (unsigned long long)sb_hist_quantile(h, 0.5),
+               (unsigned long long)sb_hist_quantile(h, 0.99),
+               (unsigned long long)sb_hist_quantile(h, 0.999));
+    }
+    if (m[0]->skipped)
+        printf("  (%llu verifies/redeems skipped: the person held no code to show)\n",
+               (unsigned long long)m[0]->skipped);
+    for (unsigned i = 0; i < ne; i++)
+        for (unsigned r = 0; r < e[i].n; r++)
+            if (e[i].runs[r]->audit != SB_OK)
+                printf("  AUDIT FAILED (%s, round %u): %s\n", e[i].d->name, r + 1,
+                       e[i].runs[r]->audit_msg);
+}
+
+static void
+print_json(const sb_trace *t, const config *c, engine_runs *e, unsigned ne)
+{
+    printf("{\"scenario\":\"%s\",\"seed\":%llu,\"records\":%zu,\"threads\":%u,\"rounds\":%u,"
+           "\"engines\":[",
+           t->shape.scenario, (unsigned long long)t->shape.seed, t->count, c->replay.threads,
+           c->rounds);
+    double med[2] = {0, 0};
+    uint64_t p999[2] = {0, 0};
+    for (unsigned i = 0; i < ne; i++) {
+        const sb_replay_result *m = median(&e[i]);
+        const sb_hist *h = all_latency(&e[i], -1);
+        med[i] = rate(m);
+        p999[i] = sb_hist_quantile(h, 0.999);
+        printf("%s{\"name\":\"%s\",\"calls_per_s\":%.0f,\"rounds_calls_per_s\":[", i ? "," : "",
+               e[i].d->name, med[i]);
+        for (unsigned r = 0; r < e[i].n; r++)
+            printf("%s%.0f", r ? "," : "", rate(e[i].runs[r]));
+        printf("],\"p50_ns\":%llu,\"p99_ns\":%llu,\"p999_ns\":%llu,\"max_ns\":%llu,",
+               (unsigned long long)sb_hist_quantile(h, 0.5),
+               (unsigned long long)sb_hist_quantile(h, 0.99), (unsigned long long)p999[i],
+               (unsigned long long)sb_hist_quantile(h, 1.0));
+        printf("\"rss_bytes\":%llu,\"people\":%llu,\"audit\":\"%s\",\"ops\":{",
+               (unsigned long long)m->rss_bytes, (unsigned long long)m->people,
+               sb_status_name(m->audit));
+        bool first = true;
+        for (unsigned op = 1; op < TOP_COUNT; op++) {
+            if (!m->op_calls[op])
+                continue;
+            const sb_hist *oh = all_latency(&e[i], (int)op);
+            printf("%s\"%s\":{\"calls\":%llu,\"p999_ns\":%llu,\"outcomes\":{", first ? "" : ",",
+                   sb_trace_op_name(op), (unsigned long long)m->op_calls[op],
+                   (unsigned long long)sb_hist_quantile(oh, 0.999));
+            bool f2 = true;
+            for (unsigned s = 0; s < SB_STATUS_COUNT; s++)
+                if (m->outcomes[op][s]) {
+                    printf("%s\"%s\":%llu", f2 ? "" : ",", sb_status_name((sb_status)s),
+                           (unsigned long long)m->outcomes[op][s]);
+                    f2 = false;
+                }
+            printf("}}");
+            first = false;
+        }
+        printf("}}");
+    }
+    printf("]");
+    if (ne == 2)
+        printf(",\"ratio\":{\"throughput\":%.3f,\"p999\":%.3f}", med[1] > 0 ? med[0] / med[1] : 0,
+               p999[1] ? (double)p999[0] / (double)p999[1] : 0);
+    printf("}\n");
+}
+
+/* ---- plot ------------------------------------------------------------------- */
+
+static int
+plot(const char *path, const sb_trace *t, const config *c, engine_runs *e, unsigned ne)
+{
+    if (system("command -v gnuplot >/dev/null 2>&1") != 0) {
+        fprintf(stderr, "slotbook-replay: --plot needs gnuplot (Debian: apt-get install "
+                        "gnuplot-nox); no plot drawn\n");
+        return -1;
+    }
+    const char *ext = strrchr(path, '.');
+    bool svg = ext && !strcmp(ext, ".svg");
+    char data[] = "/tmp/slotbook-plot-XXXXXX";
+    int fd = mkstemp(data);
+    FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+    if (!f)
+        return fprintf(stderr, "slotbook-replay: cannot write plot data\n"), -1;
+    const sb_replay_result *m = median(&e[0]);
+    uint64_t span = t->count ? t->recs[t->count - 1].t_ms : 0;
+    for (unsigned b = 0; b < SB_REPLAY_BUCKETS; b++) {
+        const sb_replay_bucket *k = &m->timeline[b];
+        double secs = (double)k->busy_ns / 1e9 / c->replay.threads;
+        fprintf(f, "%.3f %.0f %llu %llu %llu %llu\n",
+                (double)span * (b + 0.5) / SB_REPLAY_BUCKETS / 3600000.0,
+                secs > 0 ? (double)k->calls / secs : 0, (unsigned long long)k->ok,
+                (unsigned long long)k->full, (unsigned long long)k->duplicate,
+                (unsigned long long)k->other);
+    }
+    fprintf(f, "\n\n");
+    for (unsigned op = 1; op < TOP_COUNT; op++) {
+        if (!m->op_calls[op])
+            continue;
+        fprintf(f, "%s", sb_trace_op_name(op));
+        for (unsigned i = 0; i < ne; i++) {
+            const sb_hist *h = all_latency(&e[i], (int)op);
+            fprintf(f, " %llu %llu", (unsigned long long)sb_hist_quantile(h, 0.99),
+                    (unsigned long long)sb_hist_quantile(h, 0.999));
+        }
+        fprintf(f, "\n");
+    }
+    fclose(f);
+    char script[4096];
+    snprintf(script, sizeof script,
+             "set terminal %s size 1100,900\nset output '%s'\nset multiplot layout 3,1 title "
+             "'%s: %zu records, %u threads'\n"
+             "set xlabel 'trace time (hours)'\nset ylabel 'calls/s (slotbook)'\nset grid\n"
+             "plot '%s' index 0 using 1:2 with lines lw 2 title 'throughput'\n"
+             "set ylabel 'calls'\nplot '%s' index 0 using 1:3 with lines title 'ok', '' index 0 "
+             "using 1:4 with lines title 'full', '' index 0 using 1:5 with lines title "
+             "'duplicate', '' index 0 using 1:6 with lines title 'other'\n"
+             "set xlabel ''\nset ylabel 'ns'\nset logscale y\nset style data histograms\nset "
+             "style fill solid 0.8\nset xtics rotate by -30\n"
+             "plot '%s' index 1 using 2:xtic(1) title 'slotbook p99', '' index 1 using 3 title "
+             "'slotbook p99.9'%s\nunset multiplot\n",
+             svg ? "svg" : "pngcairo", path, t->shape.scenario, t->count, c->replay.threads, data,
+             data, data,
+             ne == 2 ? ", '' index 1 using 4 title 'mutex p99', '' index 1 using 5 title 'mutex "
+                       "p99.9'"
+                     : "");
+    FILE *g = popen("gnuplot", "w");
+    int rc = -1;
+    if (g) {
+        fputs(script, g);
+        rc = pclose(g) == 0 ? 0 : -1;
+    }
+    unlink(data);
+    if (rc != 0)
+        fprintf(stderr, "slotbook-replay: gnuplot failed to draw %s\n", path);
+    else if (!c->json)
+        printf("  plot: %s\n", path);
+    return rc;
+}
+
+/* ---- main ------------------------------------------------------------------- */
+
+static int
+replay_trace(const sb_trace *t, const config *c, const char *plot_path)
+{
+    engine_runs e[2];
+    unsigned ne = 0;
+    if (c->slotbook)
+        e[ne++] = (engine_runs){.d = &sb_driver_slotbook};
+    if (c->mutex)
+        e[ne++] = (engine_runs){.d = &sb_driver_mutex};
+    int rc = 0;
+    bool broken = false;
+    char err[256];
+    for (unsigned r = 0; r < c->rounds && !broken; r++) {
+        for (unsigned k = 0; k < ne && !broken; k++) {
+            engine_runs *x = &e[(r + k) % ne]; /* alternate who goes first */
+            sb_replay_result *res = malloc(sizeof *res);
+            if (!res || sb_replay_run(t, x->d, &c->replay, res, err, sizeof err) != 0) {
+                fprintf(stderr, "slotbook-replay: %s\n", res ? err : "out of memory");
+                free(res);
+                broken = true;
+                break;
+            }
+            x->runs[x->n++] = res;
+            if (res->audit != SB_OK)
+                rc = 1;
+        }
+    }
+    if (broken) {
+        rc = 1;
+    } else {
+        if (c->json)
+            print_json(t, c, e, ne);
+        else
+            print_tables(t, c, e, ne);
+        if (plot_path)
+            plot(plot_path, t, c, e, ne); /* a missing plot is reported, not fatal */
+    }
+    for (unsigned i = 0; i < ne; i++)
+        for (unsigned r = 0; r < e[i].n; r++)
+            free(e[i].runs[r]);
+    return rc;
+}
+
+/* FILE.png -> FILE-surge.png */
+static void
+plot_name(char *out, size_t n, const char *path, const char *scenario)
+{
+    const char *dot = strrchr(path, '.');
+    int base = dot ? (int)(dot - path) : (int)strlen(path);
+    snprintf(out, n, "%.*s-%s%s", base, path, scenario, dot ? dot : "");
+}
+
+int
+main(int argc, char **argv)
+{
+    config c;
+    if (parse(argc, argv, &c) != 0)
+        return 2;
+    char err[512];
+    if (c.trace) {
+        sb_trace t;
+        if (sb_trace_read(c.trace, &t, err, sizeof err) != 0) {
+            fprintf(stderr, "slotbook-replay: %s\n", err);
+            return 1;
+        }
+        int rc = replay_trace(&t, &c, c.plot);
+        sb_trace_free(&t);
+        return rc;
+    }
+    if (!c.json)
+        printf("slotbook main job: the surge and planner scenarios, replayed against slotbook "
+               "and the mutex baseline\n");
+    int rc = 0;
+    static const char *const jobs[] = {"surge", "planner"};
+    for (unsigned j = 0; j < 2; j++) {
+        sb_scenario_params p = {.seed = 1};
+        sb_trace t;
+        if (sb_scenario_generate(jobs[j], &p, &t, err, sizeof err) != 0) {
+            fprintf(stderr, "slotbook-replay: %s\n", err);
+            return 1;
+        }
+        char path[1024];
+        if (c.plot)
+            plot_name(path, sizeof path, c.plot, jobs[j]);
+        rc |= replay_trace(&t, &c, c.plot ? path : NULL);
+        sb_trace_free(&t);
+    }
+    return rc;
+}

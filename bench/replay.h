@@ -1,0 +1,58 @@
+/*
+ * Replaying a trace against an engine, as fast as it goes (or at the
+ * recorded pace), from several threads.
+ *
+ * Each person's records go to one thread (by a hash of the BSN), so a
+ * person's calls keep their order; administration records (open, close,
+ * release) are run by one thread between barriers, so every call sees the
+ * releases and openings that came before it in the trace.  The engine's
+ * clock is the trace's: each thread moves a shared clock forward to the time
+ * of the record it replays, so holds expire as recorded.  Every call is timed
+ * (rdtsc, calibrated) into per-thread histograms.
+ */
+#ifndef SB_BENCH_REPLAY_H
+#define SB_BENCH_REPLAY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "driver.h"
+#include "hist.h"
+#include "trace.h"
+
+#define SB_REPLAY_BUCKETS 120 /* timeline buckets over the trace's time */
+
+typedef struct sb_replay_opts {
+    unsigned threads; /* >= 1 */
+    double pace;      /* 0 = as fast as possible; else trace ms per wall ms */
+    bool progress;    /* a progress line on stderr */
+} sb_replay_opts;
+
+typedef struct sb_replay_bucket {
+    uint64_t calls, ok, full, duplicate, other;
+    uint64_t busy_ns; /* time spent in calls */
+} sb_replay_bucket;
+
+typedef struct sb_replay_result {
+    const char *engine;
+    double seconds;   /* wall time of the replay, set-up excluded */
+    uint64_t calls;   /* calls made (records replayed, less skipped) */
+    uint64_t skipped; /* verify/redeem of a person holding no code yet */
+    uint64_t op_calls[TOP_COUNT];
+    uint64_t outcomes[TOP_COUNT][32]; /* by sb_status */
+    sb_hist latency[TOP_COUNT];
+    sb_hist all;
+    sb_replay_bucket timeline[SB_REPLAY_BUCKETS];
+    uint64_t rss_bytes; /* resident memory the engine added */
+    uint64_t people;    /* distinct people in the trace */
+    sb_status audit;    /* the engine's invariant audit after the run */
+    sb_audit_report report;
+    char audit_msg[256];
+} sb_replay_result;
+
+/* Replays t against driver d.  0, or -1 with a sentence in err (the engine
+ * would not open, out of memory).  *out is fully written. */
+int sb_replay_run(const sb_trace *t, const sb_driver *d, const sb_replay_opts *o,
+                  sb_replay_result *out, char *err, size_t err_size);
+
+#endif

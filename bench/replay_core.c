@@ -1,0 +1,587 @@
+/*
+ * The replay (see replay.h).  Set-up (person index, per-thread plans, code
+ * store) happens before the clock starts; the timed part only reads the
+ * trace, calls the engine and records into thread-private counters.
+ */
+#include "replay.h"
+
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <x86intrin.h>
+#define HAVE_RDTSC 1
+#endif
+
+static const char ALPHABET[33] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+
+/* ---- time ------------------------------------------------------------------- */
+
+static uint64_t
+mono_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static inline uint64_t
+ticks(void)
+{
+#ifdef HAVE_RDTSC
+    return __rdtsc();
+#else
+    return mono_ns();
+#endif
+}
+
+/* Nanoseconds per tick, measured against the monotonic clock. */
+static double
+tick_ns(void)
+{
+#ifdef HAVE_RDTSC
+    uint64_t n0 = mono_ns(), t0 = ticks();
+    while (mono_ns() - n0 < 20000000u) {
+    }
+    uint64_t n1 = mono_ns(), t1 = ticks();
+    return t1 > t0 ? (double)(n1 - n0) / (double)(t1 - t0) : 1.0;
+#else
+    return 1.0;
+#endif
+}
+
+static uint64_t
+resident_bytes(void)
+{
+    FILE *f = fopen("/proc/self/statm", "r");
+    unsigned long size = 0, resident = 0;
+    if (f) {
+        if (fscanf(f, "%lu %lu", &size, &resident) != 2)
+            resident = 0;
+        fclose(f);
+    }
+    return (uint64_t)resident * (uint64_t)sysconf(_SC_PAGESIZE);
+}
+
+/* ---- people and their codes ------------------------------------------------- */
+
+/* BSN -> dense index, built once per replay (open addressing). */
+typedef struct people {
+    uint64_t mask;
+    uint64_t *slots; /* bsn << 32 | index + 1 */
+    uint32_t count;
+} people;
+
+static uint64_t
+mix(uint32_t x)
+{
+    uint64_t h = x * UINT64_C(0x9e3779b97f4a7c15);
+    return h ^ (h >> 29);
+}
+
+static uint32_t
+people_index(const people *p, uint32_t bsn)
+{
+    for (uint64_t i = mix(bsn);; i++) {
+        uint64_t v = p->slots[i & p->mask];
+        if (v == 0)
+            return UINT32_MAX;
+        if ((uint32_t)(v >> 32) == bsn)
+            return (uint32_t)v - 1u;
+    }
+}
+
+static void
+people_add(people *p, uint32_t bsn)
+{
+    if (bsn == 0)
+        return;
+    for (uint64_t i = mix(bsn);; i++) {
+        uint64_t *v = &p->slots[i & p->mask];
+        if (*v == 0) {
+            *v = (uint64_t)bsn << 32 | (p->count++ + 1u);
+            return;
+        }
+        if ((uint32_t)(*v >> 32) == bsn)
+            return;
+    }
+}
+
+static int
+people_build(people *p, const sb_trace *t)
+{
+    uint64_t size = 1024;
+    while (size < t->count * 2 + 2)
+        size <<= 1;
+    p->mask = size - 1;
+    p->count = 0;
+    p->slots = calloc(size, sizeof *p->slots);
+    if (!p->slots)
+        return -1;
+    for (size_t i = 0; i < t->count; i++) {
+        people_add(p, t->recs[i].bsn);
+        if (t->recs[i].code == TC_OF)
+            people_add(p, t->recs[i].arg);
+    }
+    return 0;
+}
+
+/* A person's latest and previous codes, 80 bits each as two words. */
+typedef struct codes {
+    _Atomic uint64_t latest[2], previous[2];
+} codes;
+
+static void
+code_pack(const char *text, uint64_t out[2])
+{
+    out[0] = out[1] = 0;
+    int n = 0;
+    for (const char *c = text; *c && n < 16; c++) {
+        const char *at = strchr(ALPHABET, *c);
+        if (*c == '-' || !at)
+            continue;
+        out[n / 8] = out[n / 8] << 5 | (uint64_t)(at - ALPHABET);
+        n++;
+    }
+    out[0] |= UINT64_C(1) << 40; /* marks "has a code" */
+}
+
+static void
+code_unpack(const uint64_t in[2], char out[SB_CODE_SIZE])
+{
+    int o = 0;
+    for (int i = 0; i < 16; i++) {
+        if (i && i % 4 == 0)
+            out[o++] = '-';
+        out[o++] = ALPHABET[(in[i / 8] >> (35 - 5 * (i % 8))) & 31u];
+    }
+    out[o] = '\0';
+}
+
+static void
+code_store(codes *c, const char *text)
+{
+    uint64_t v[2];
+    code_pack(text, v);
+    for (int i = 0; i < 2; i++) {
+        atomic_store_explicit(&c->previous[i],
+                              atomic_load_explicit(&c->latest[i], memory_order_relaxed),
+                              memory_order_relaxed);
+        atomic_store_explicit(&c->latest[i], v[i], memory_order_relaxed);
+    }
+}
+
+/* The code a verify or redeem presents; false when there is none to show. */
+static bool
+code_for(codes *all, const people *pp, const sb_trace_rec *r, char out[SB_CODE_SIZE])
+{
+    uint64_t v[2];
+    uint32_t who = people_index(pp, r->code == TC_OF ? r->arg : r->bsn);
+    if (r->code == TC_FORGED) {
+        uint64_t s = r->arg * UINT64_C(0x9e3779b97f4a7c15) + 1;
+        v[0] = s & ((UINT64_C(1) << 40) - 1);
+        v[1] = (s * UINT64_C(0xbf58476d1ce4e5b9)) >> 24;
+        code_unpack(v, out);
+        return true;
+    }
+    if (who == UINT32_MAX)
+        return false;
+    _Atomic uint64_t *src = r->code == TC_OLD ? all[who].previous : all[who].latest;
+    v[0] = atomic_load_explicit(&src[0], memory_order_relaxed);
+    v[1] = atomic_load_explicit(&src[1], memory_order_relaxed);
+    if (!(v[0] >> 40))
+        return false;
+    code_unpack(v, out);
+    if (r->code == TC_MUTATED) {
+        int pos = (int)(r->arg % 16u), at = pos + pos / 4;
+        const char *cur = strchr(ALPHABET, out[at]);
+        out[at] = ALPHABET[((cur ? cur - ALPHABET : 0) + 1 + (r->arg / 16u) % 31u) % 32u];
+    }
+    return true;
+}
+
+/* ---- the plan: who replays what ---------------------------------------------- */
+
+static bool
+is_admin(unsigned op)
+{
+    return op == TOP_OPEN || op == TOP_CLOSE || op == TOP_RELEASE;
+}
+
+/* A segment: a run of administration records, then the people's records up
+ * to the next administration record. */
+typedef struct segment {
+    size_t admin_begin, admin_end; /* record indices */
+    size_t *mine_end;              /* per thread: end offset in its own list */
+} segment;
+
+typedef struct plan {
+    size_t nseg;
+    segment *seg;
+    size_t **mine; /* per thread: record indices, in order */
+    size_t *nmine;
+    size_t *seg_ends; /* nseg * threads */
+} plan;
+
+static void
+plan_free(plan *p, unsigned threads)
+{
+    if (p->mine)
+        for (unsigned i = 0; i < threads; i++)
+            free(p->mine[i]);
+    free(p->mine);
+    free(p->nmine);
+    free(p->seg);
+    free(p->seg_ends);
+}
+
+static int
+plan_build(plan *p, const sb_trace *t, unsigned threads)
+{
+    memset(p, 0, sizeof *p);
+    size_t nseg = 1;
+    for (size_t i = 1; i < t->count; i++)
+        nseg += is_admin(t->recs[i].op) && !is_admin(t->recs[i - 1].op);
+    p->seg = calloc(nseg, sizeof *p->seg);
+    p->seg_ends = calloc(nseg * threads, sizeof *p->seg_ends);
+    p->mine = calloc(threads, sizeof *p->mine);
+    p->nmine = calloc(threads, sizeof *p->nmine);
+    if (!p->seg || !p->seg_ends || !p->mine || !p->nmine)
+        return -1;
+    for (unsigned i = 0; i < threads; i++)
+        if (!(p->mine[i] = malloc((t->count + 1) * sizeof **p->mine)))
+            return -1;
+    size_t s = 0, i = 0;
+    while (i < t->count) {
+        segment *g = &p->seg[s];
+        g->mine_end = &p->seg_ends[s * threads];
+        g->admin_begin = i;
+        while (i < t->count && is_admin(t->recs[i].op))
+            i++;
+        g->admin_end = i;
+        for (; i < t->count && !is_admin(t->recs[i].op); i++) {
+            const sb_trace_rec *r = &t->recs[i];
+            unsigned who = (unsigned)((r->bsn ? mix(r->bsn) >> 7 : i) % threads);
+            p->mine[who][p->nmine[who]++] = i;
+        }
+        for (unsigned k = 0; k < threads; k++)
+            g->mine_end[k] = p->nmine[k];
+        s++;
+    }
+    p->nseg = s;
+    return 0;
+}
+
+/* ---- threads ---------------------------------------------------------------- */
+
+typedef struct shared {
+    const sb_trace *t;
+    const sb_driver *d;
+    void *h;
+    const sb_replay_opts *o;
+    plan plan;
+    people people;
+    codes *codes;
+    pthread_barrier_t barrier;
+    _Atomic uint64_t clock_ms; /* trace time */
+    uint64_t clock_base;       /* ms of the trace's t = 0 */
+    _Atomic uint64_t done;
+    uint64_t wall_start_ns;
+    uint64_t span_ms;
+    double ns_per_tick;
+} shared;
+
+typedef struct local {
+    shared *sh;
+    unsigned id;
+    uint64_t seen_ms;
+    uint64_t skipped;
+    uint64_t op_calls[TOP_COUNT];
+    uint64_t outcomes[TOP_COUNT][32];
+    sb_hist latency[TOP_COUNT];
+    sb_replay_bucket timeline[SB_REPLAY_BUCKETS];
+} local;
+
+static uint64_t
+replay_clock(void *ctx)
+{
+    shared *sh = ctx;
+    return sh->clock_base + atomic_load_explicit(&sh->clock_ms, memory_order_relaxed);
+}
+
+static void
+clock_forward(local *l, uint64_t t)
+{
+    if (t <= l->seen_ms)
+        return;
+    l->seen_ms = t;
+    _Atomic uint64_t *c = &l->sh->clock_ms;
+    uint64_t cur = atomic_load_explicit(c, memory_order_relaxed);
+    while (cur < t && !atomic_compare_exchange_weak_explicit(c, &cur, t, memory_order_relaxed,
+                                                             memory_order_relaxed)) {
+    }
+}
+
+static void
+pace(local *l, uint64_t t)
+{
+    const sb_replay_opts *o = l->sh->o;
+    if (o->pace <= 0)
+        return;
+    uint64_t due = l->sh->wall_start_ns + (uint64_t)((double)t / o->pace * 1e6);
+    uint64_t now = mono_ns();
+    if (due > now) {
+        struct timespec ts = {(time_t)((due - now) / 1000000000u),
+                              (long)((due - now) % 1000000000u)};
+        nanosleep(&ts, NULL);
+    }
+}
+
+static sb_status
+call(local *l, const sb_trace_rec *r, bool *skipped)
+{
+    shared *sh = l->sh;
+    const sb_driver *d = sh->d;
+    sb_slot slot = {.location = r->location, .window = r->window, .day = r->day};
+    char code[SB_CODE_SIZE];
+    sb_booking b;
+    sb_slot_info info;
+    sb_status st;
+    switch (r->op) {
+    case TOP_RESERVE:
+        return d->reserve(sh->h, r->bsn, slot);
+    case TOP_CONFIRM:
+    case TOP_BOOK:
+        st = r->op == TOP_BOOK ? d->book(sh->h, r->bsn, slot, code)
+                               : d->confirm(sh->h, r->bsn, code);
+        if (st == SB_OK) {
+            uint32_t who = people_index(&sh->people, r->bsn);
+            if (who != UINT32_MAX)
+                code_store(&sh->codes[who], code);
+        }
+        return st;
+    case TOP_CANCEL:
+        return d->cancel(sh->h, r->bsn);
+    case TOP_LOOKUP:
+        return d->lookup(sh->h, r->bsn, &b);
+    case TOP_VERIFY:
+    case TOP_REDEEM:
+        if (!code_for(sh->codes, &sh->people, r, code)) {
+            *skipped = true;
+            return SB_OK;
+        }
+        return r->op == TOP_VERIFY ? d->verify(sh->h, code, r->bsn, &b)
+                                   : d->redeem(sh->h, code, r->bsn);
+    case TOP_RELEASE:
+        return d->release(sh->h, slot, r->arg);
+    case TOP_OPEN:
+        return d->location_open(sh->h, r->location);
+    case TOP_CLOSE:
+        return d->location_close(sh->h, r->location);
+    case TOP_SLOT_READ:
+        return d->slot_read(sh->h, slot, &info);
+    case TOP_NEXT_FREE:
+        return d->next_free(sh->h, r->location, r->day, &slot);
+    default:
+        d->expire(sh->h);
+        return SB_OK;
+    }
+}
+
+static void
+replay_one(local *l, size_t index)
+{
+    const sb_trace_rec *r = &l->sh->t->recs[index];
+    clock_forward(l, r->t_ms);
+    pace(l, r->t_ms);
+    bool skipped = false;
+    uint64_t t0 = ticks();
+    sb_status st = call(l, r, &skipped);
+    uint64_t dt = ticks() - t0;
+    if (skipped) {
+        l->skipped++;
+        return;
+    }
+    uint64_t ns = (uint64_t)((double)dt * l->sh->ns_per_tick);
+    unsigned op = r->op;
+    l->op_calls[op]++;
+    l->outcomes[op][(unsigned)st < 32 ? st : 31]++;
+    sb_hist_record(&l->latency[op], ns);
+    sb_replay_bucket *b = &l->timeline[r->t_ms * SB_REPLAY_BUCKETS / (l->sh->span_ms + 1)];
+    b->calls++;
+    b->busy_ns += ns;
+    b->ok += st == SB_OK;
+    b->full += st == SB_FULL;
+    b->duplicate += st == SB_DUPLICATE;
+    b->other += st != SB_OK && st != SB_FULL && st != SB_DUPLICATE;
+}
+
+static void
+progress(local *l, size_t n)
+{
+    shared *sh = l->sh;
+    uint64_t done = atomic_fetch_add_explicit(&sh->done, n, memory_order_relaxed) + n;
+    if (l->id == 0 && sh->o->progress)
+        fprintf(stderr, "\r  %s: %5.1f%% of %zu records", sh->d->name,
+                100.0 * (double)done / (double)(sh->t->count ? sh->t->count : 1), sh->t->count);
+}
+
+static void *
+worker(void *arg)
+{
+    local *l = arg;
+    shared *sh = l->sh;
+    size_t pos = 0;
+    for (size_t s = 0; s < sh->plan.nseg; s++) {
+        const segment *g = &sh->plan.seg[s];
+        pthread_barrier_wait(&sh->barrier);
+        if (l->id == 0)
+            for (size_t i = g->admin_begin; i < g->admin_end; i++)
+                replay_one(l, i);
+        pthread_barrier_wait(&sh->barrier);
+        size_t end = g->mine_end[l->id], batch = 0;
+        for (; pos < end; pos++) {
+            replay_one(l, sh->plan.mine[l->id][pos]);
+            if (++batch == 65536) {
+                progress(l, batch);
+                batch = 0;
+            }
+        }
+        progress(l, batch + (l->id == 0 ? g->admin_end - g->admin_begin : 0));
+    }
+    return NULL;
+}
+
+/* ---- the run ---------------------------------------------------------------- */
+
+static int
+failure(char *err, size_t size, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, size, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+static void
+merge(sb_replay_result *out, const local *l)
+{
+    out->skipped += l->skipped;
+    for (unsigned op = 0; op < TOP_COUNT; op++) {
+        out->op_calls[op] += l->op_calls[op];
+        out->calls += l->op_calls[op];
+        for (unsigned s = 0; s < 32; s++)
+            out->outcomes[op][s] += l->outcomes[op][s];
+        sb_hist_merge(&out->latency[op], &l->latency[op]);
+        sb_hist_merge(&out->all, &l->latency[op]);
+    }
+    for (unsigned b = 0; b < SB_REPLAY_BUCKETS; b++) {
+        sb_replay_bucket *x = &out->timeline[b];
+        const sb_replay_bucket *y = &l->timeline[b];
+        x->calls += y->calls;
+        x->ok += y->ok;
+        x->full += y->full;
+        x->duplicate += y->duplicate;
+        x->other += y->other;
+        x->busy_ns += y->busy_ns;
+    }
+}
+
+static int
+run_threads(shared *sh, sb_replay_result *out, char *err, size_t err_size)
+{
+    unsigned n = sh->o->threads;
+    local *ls = calloc(n, sizeof *ls);
+    pthread_t *ts = calloc(n, sizeof *ts);
+    if (!ls || !ts) {
+        free(ls);
+        free(ts);
+        return failure(err, err_size, "out of memory for %u threads", n);
+    }
+    pthread_barrier_init(&sh->barrier, NULL, n);
+    sh->wall_start_ns = mono_ns();
+    for (unsigned i = 0; i < n; i++) {
+        ls[i].sh = sh;
+        ls[i].id = i;
+        for (unsigned op = 0; op < TOP_COUNT; op++)
+            sb_hist_init(&ls[i].latency[op]);
+        pthread_create(&ts[i], NULL, worker, &ls[i]);
+    }
+    for (unsigned i = 0; i < n; i++)
+        pthread_join(ts[i], NULL);
+    out->seconds = (double)(mono_ns() - sh->wall_start_ns) / 1e9;
+    if (sh->o->progress)
+        fputc('\n', stderr);
+    for (unsigned i = 0; i < n; i++)
+        merge(out, &ls[i]);
+    pthread_barrier_destroy(&sh->barrier);
+    free(ls);
+    free(ts);
+    return 0;
+}
+
+int
+sb_replay_run(const sb_trace *t, const sb_driver *d, const sb_replay_opts *o, sb_replay_result *out,
+              char *err, size_t err_size)
+{
+    memset(out, 0, sizeof *out);
+    out->engine = d->name;
+    sb_hist_init(&out->all);
+    for (unsigned op = 0; op < TOP_COUNT; op++)
+        sb_hist_init(&out->latency[op]);
+    if (o->threads == 0 || o->threads > 1024)
+        return failure(err, err_size, "threads must be 1 to 1024");
+    shared *sh = calloc(1, sizeof *sh);
+    if (!sh)
+        return failure(err, err_size, "out of memory");
+    sh->t = t;
+    sh->d = d;
+    sh->o = o;
+    sh->span_ms = t->count ? t->recs[t->count - 1].t_ms : 0;
+    sh->clock_base = (uint64_t)t->shape.first_day * 86400000u;
+    sh->ns_per_tick = tick_ns();
+    int rc = -1;
+    if (people_build(&sh->people, t) != 0 || plan_build(&sh->plan, t, o->threads) != 0 ||
+        !(sh->codes = calloc(sh->people.count + 1, sizeof *sh->codes))) {
+        failure(err, err_size, "out of memory for the replay plan");
+        goto done;
+    }
+    out->people = sh->people.count;
+    /* Touch the code store now, so its pages are not counted as the engine's. */
+    memset(sh->codes, 0, (sh->people.count + 1) * sizeof *sh->codes);
+    sb_options opts;
+    sb_options_init(&opts);
+    opts.max_locations = t->shape.locations;
+    opts.first_day = t->shape.first_day;
+    opts.days = t->shape.days;
+    opts.windows_per_day = (uint16_t)t->shape.windows;
+    opts.max_people = t->shape.max_people;
+    opts.hold_ms = t->shape.hold_ms;
+    opts.release_delay_ms = t->shape.release_delay_ms;
+    opts.clock_ms = replay_clock;
+    opts.clock_ctx = sh;
+    uint64_t rss0 = resident_bytes();
+    sb_status st = d->open(&opts, &sh->h);
+    if (st != SB_OK) {
+        failure(err, err_size, "%s: open: %s", d->name, sb_status_str(st));
+        goto done;
+    }
+    rc = run_threads(sh, out, err, err_size);
+    uint64_t rss1 = resident_bytes();
+    out->rss_bytes = rss1 > rss0 ? rss1 - rss0 : 0;
+    out->audit = d->audit(sh->h, &out->report, out->audit_msg, sizeof out->audit_msg);
+    d->close(sh->h);
+done:
+    free(sh->codes);
+    free(sh->people.slots);
+    plan_free(&sh->plan, o->threads);
+    free(sh);
+    return rc;
+}

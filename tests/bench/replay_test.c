@@ -1,0 +1,90 @@
+/*
+ * The replay (bench/replay_core.c) on small traces: every record replayed,
+ * audits clean, and, on one thread, slotbook and the mutex baseline answer
+ * every call alike (the baseline implements the same semantics).
+ */
+#include <criterion/criterion.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "replay.h"
+#include "scenario.h"
+
+static sb_trace
+make(const char *name, sb_scenario_params p)
+{
+    sb_trace t;
+    char err[256] = "";
+    cr_assert_eq(sb_scenario_generate(name, &p, &t, err, sizeof err), 0, "%s", err);
+    return t;
+}
+
+static sb_replay_result *
+run(const sb_trace *t, const sb_driver *d, unsigned threads)
+{
+    sb_replay_result *r = malloc(sizeof *r);
+    cr_assert_not_null(r);
+    char err[256] = "";
+    sb_replay_opts o = {.threads = threads};
+    cr_assert_eq(sb_replay_run(t, d, &o, r, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(r->audit, SB_OK, "%s: %s", d->name, r->audit_msg);
+    cr_assert_eq(r->calls + r->skipped, t->count, "%s replayed %llu of %zu", d->name,
+                 (unsigned long long)(r->calls + r->skipped), t->count);
+    cr_assert_eq(r->all.count, r->calls);
+    return r;
+}
+
+Test(replay, a_surge_on_two_threads_books_no_more_than_the_places_released)
+{
+    sb_trace t =
+        make("surge", (sb_scenario_params){
+                          .seed = 11, .people = 3000, .attempts = 30000, .slots = 5, .places = 40});
+    const sb_driver *ds[] = {&sb_driver_slotbook, &sb_driver_mutex};
+    for (int i = 0; i < 2; i++) {
+        sb_replay_result *r = run(&t, ds[i], 2);
+        uint64_t booked = r->outcomes[TOP_BOOK][SB_OK] + r->outcomes[TOP_CONFIRM][SB_OK];
+        uint64_t cancelled = r->outcomes[TOP_CANCEL][SB_OK];
+        cr_assert(booked <= 200 + cancelled, "%s: %llu bookings", ds[i]->name,
+                  (unsigned long long)booked);
+        cr_assert(r->outcomes[TOP_RESERVE][SB_FULL] + r->outcomes[TOP_BOOK][SB_FULL] > 0);
+        cr_assert(r->report.capacity == 200, "%s: capacity %llu", ds[i]->name,
+                  (unsigned long long)r->report.capacity);
+        free(r);
+    }
+    sb_trace_free(&t);
+}
+
+Test(replay, on_one_thread_slotbook_and_the_baseline_answer_every_call_alike)
+{
+    const char *names[] = {"surge", "planner"};
+    for (int k = 0; k < 2; k++) {
+        sb_trace t =
+            make(names[k],
+                 (sb_scenario_params){.seed = 21, .people = 3000, .attempts = 20000, .places = 20});
+        sb_replay_result *a = run(&t, &sb_driver_slotbook, 1);
+        sb_replay_result *b = run(&t, &sb_driver_mutex, 1);
+        for (unsigned op = 1; op < TOP_COUNT; op++)
+            for (unsigned s = 0; s < 32; s++)
+                cr_expect_eq(a->outcomes[op][s], b->outcomes[op][s],
+                             "%s: %s answered %s %llu times on slotbook, %llu on the baseline",
+                             names[k], sb_trace_op_name(op), sb_status_name((sb_status)s),
+                             (unsigned long long)a->outcomes[op][s],
+                             (unsigned long long)b->outcomes[op][s]);
+        free(a);
+        free(b);
+        sb_trace_free(&t);
+    }
+}
+
+Test(replay, a_planner_season_on_two_threads_keeps_every_invariant)
+{
+    sb_trace t = make("planner", (sb_scenario_params){.seed = 5, .people = 4000});
+    sb_replay_result *r = run(&t, &sb_driver_slotbook, 2);
+    cr_assert(r->outcomes[TOP_REDEEM][SB_OK] > 0, "somebody was served at the desk");
+    cr_assert(r->outcomes[TOP_VERIFY][SB_WRONG_HOLDER] > 0, "resold codes were caught");
+    cr_assert(r->outcomes[TOP_VERIFY][SB_FORGED] > 0, "guessed codes were caught");
+    cr_assert(r->outcomes[TOP_CONFIRM][SB_EXPIRED] > 0, "late confirms were refused");
+    free(r);
+    sb_trace_free(&t);
+}
