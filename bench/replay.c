@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "replay.h"
@@ -380,6 +381,51 @@ plot(const char *path, const sb_trace *t, const config *c, engine_runs *e, unsig
 
 /* ---- main ------------------------------------------------------------------- */
 
+/* One run in a child process, so that each engine starts from a fresh
+ * allocator and its resident memory is its own: the child replays, writes
+ * the result to a pipe and exits.  (Forked before any thread starts.) */
+static int
+run_isolated(const sb_trace *t, const sb_driver *d, const config *c, sb_replay_result *res,
+             char *err, size_t err_size)
+{
+    int fd[2];
+    if (pipe(fd) != 0)
+        return snprintf(err, err_size, "pipe: %s", strerror(errno)), -1;
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid < 0)
+        return snprintf(err, err_size, "fork: %s", strerror(errno)), -1;
+    if (pid == 0) {
+        close(fd[0]);
+        int rc = sb_replay_run(t, d, &c->replay, res, err, err_size);
+        if (rc != 0)
+            fprintf(stderr, "slotbook-replay: %s\n", err);
+        const char *p = (const char *)res;
+        for (size_t left = sizeof *res; rc == 0 && left > 0;) {
+            ssize_t w = write(fd[1], p, left);
+            if (w <= 0)
+                _exit(1);
+            p += w;
+            left -= (size_t)w;
+        }
+        _exit(rc == 0 ? 0 : 1);
+    }
+    close(fd[1]);
+    size_t got = 0;
+    while (got < sizeof *res) {
+        ssize_t r = read(fd[0], (char *)res + got, sizeof *res - got);
+        if (r <= 0)
+            break;
+        got += (size_t)r;
+    }
+    close(fd[0]);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    if (got != sizeof *res || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+        return snprintf(err, err_size, "the %s run failed (see above)", d->name), -1;
+    return 0;
+}
+
 static int
 replay_trace(const sb_trace *t, const config *c, const char *plot_path)
 {
@@ -396,7 +442,7 @@ replay_trace(const sb_trace *t, const config *c, const char *plot_path)
         for (unsigned k = 0; k < ne && !broken; k++) {
             engine_runs *x = &e[(r + k) % ne]; /* alternate who goes first */
             sb_replay_result *res = malloc(sizeof *res);
-            if (!res || sb_replay_run(t, x->d, &c->replay, res, err, sizeof err) != 0) {
+            if (!res || run_isolated(t, x->d, c, res, err, sizeof err) != 0) {
                 fprintf(stderr, "slotbook-replay: %s\n", res ? err : "out of memory");
                 free(res);
                 broken = true;

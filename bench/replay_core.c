@@ -21,6 +21,23 @@
 
 static const char ALPHABET[33] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 
+/* The value of each code symbol; -1 for any other character. */
+static int
+symbol_value(char c)
+{
+    static signed char table[256];
+    static _Atomic int ready;
+    if (!atomic_load_explicit(&ready, memory_order_acquire)) {
+        signed char t[256];
+        memset(t, -1, sizeof t);
+        for (int i = 0; i < 32; i++)
+            t[(unsigned char)ALPHABET[i]] = (signed char)i;
+        memcpy(table, t, sizeof t); /* every thread writes the same bytes */
+        atomic_store_explicit(&ready, 1, memory_order_release);
+    }
+    return table[(unsigned char)c];
+}
+
 /* ---- time ------------------------------------------------------------------- */
 
 static uint64_t
@@ -143,10 +160,10 @@ code_pack(const char *text, uint64_t out[2])
     out[0] = out[1] = 0;
     int n = 0;
     for (const char *c = text; *c && n < 16; c++) {
-        const char *at = strchr(ALPHABET, *c);
-        if (*c == '-' || !at)
+        int v = symbol_value(*c);
+        if (v < 0)
             continue;
-        out[n / 8] = out[n / 8] << 5 | (uint64_t)(at - ALPHABET);
+        out[n / 8] = out[n / 8] << 5 | (uint64_t)v;
         n++;
     }
     out[0] |= UINT64_C(1) << 40; /* marks "has a code" */
@@ -177,12 +194,12 @@ code_store(codes *c, const char *text)
     }
 }
 
-/* The code a verify or redeem presents; false when there is none to show. */
+/* The code a verify or redeem presents (who: the code's owner, from the
+ * plan); false when there is none to show. */
 static bool
-code_for(codes *all, const people *pp, const sb_trace_rec *r, char out[SB_CODE_SIZE])
+code_for(codes *all, uint32_t who, const sb_trace_rec *r, char out[SB_CODE_SIZE])
 {
     uint64_t v[2];
-    uint32_t who = people_index(pp, r->code == TC_OF ? r->arg : r->bsn);
     if (r->code == TC_FORGED) {
         uint64_t s = r->arg * UINT64_C(0x9e3779b97f4a7c15) + 1;
         v[0] = s & ((UINT64_C(1) << 40) - 1);
@@ -200,8 +217,8 @@ code_for(codes *all, const people *pp, const sb_trace_rec *r, char out[SB_CODE_S
     code_unpack(v, out);
     if (r->code == TC_MUTATED) {
         int pos = (int)(r->arg % 16u), at = pos + pos / 4;
-        const char *cur = strchr(ALPHABET, out[at]);
-        out[at] = ALPHABET[((cur ? cur - ALPHABET : 0) + 1 + (r->arg / 16u) % 31u) % 32u];
+        int cur = symbol_value(out[at]);
+        out[at] = ALPHABET[((cur > 0 ? cur : 0) + 1 + (int)((r->arg / 16u) % 31u)) % 32];
     }
     return true;
 }
@@ -222,6 +239,7 @@ typedef struct segment {
 } segment;
 
 typedef struct plan {
+    uint32_t *owner; /* per record: the person whose code it makes or shows */
     size_t nseg;
     segment *seg;
     size_t **mine; /* per thread: record indices, in order */
@@ -239,12 +257,20 @@ plan_free(plan *p, unsigned threads)
     free(p->nmine);
     free(p->seg);
     free(p->seg_ends);
+    free(p->owner);
 }
 
 static int
-plan_build(plan *p, const sb_trace *t, unsigned threads)
+plan_build(plan *p, const sb_trace *t, const people *pp, unsigned threads)
 {
     memset(p, 0, sizeof *p);
+    p->owner = malloc((t->count + 1) * sizeof *p->owner);
+    if (!p->owner)
+        return -1;
+    for (size_t i = 0; i < t->count; i++) {
+        const sb_trace_rec *r = &t->recs[i];
+        p->owner[i] = people_index(pp, r->code == TC_OF ? r->arg : r->bsn);
+    }
     size_t nseg = 1;
     for (size_t i = 1; i < t->count; i++)
         nseg += is_admin(t->recs[i].op) && !is_admin(t->recs[i - 1].op);
@@ -344,7 +370,7 @@ pace(local *l, uint64_t t)
 }
 
 static sb_status
-call(local *l, const sb_trace_rec *r, bool *skipped)
+call(local *l, const sb_trace_rec *r, uint32_t owner, bool *skipped)
 {
     shared *sh = l->sh;
     const sb_driver *d = sh->d;
@@ -360,11 +386,8 @@ call(local *l, const sb_trace_rec *r, bool *skipped)
     case TOP_BOOK:
         st = r->op == TOP_BOOK ? d->book(sh->h, r->bsn, slot, code)
                                : d->confirm(sh->h, r->bsn, code);
-        if (st == SB_OK) {
-            uint32_t who = people_index(&sh->people, r->bsn);
-            if (who != UINT32_MAX)
-                code_store(&sh->codes[who], code);
-        }
+        if (st == SB_OK && owner != UINT32_MAX)
+            code_store(&sh->codes[owner], code);
         return st;
     case TOP_CANCEL:
         return d->cancel(sh->h, r->bsn);
@@ -372,7 +395,7 @@ call(local *l, const sb_trace_rec *r, bool *skipped)
         return d->lookup(sh->h, r->bsn, &b);
     case TOP_VERIFY:
     case TOP_REDEEM:
-        if (!code_for(sh->codes, &sh->people, r, code)) {
+        if (!code_for(sh->codes, owner, r, code)) {
             *skipped = true;
             return SB_OK;
         }
@@ -402,7 +425,7 @@ replay_one(local *l, size_t index)
     pace(l, r->t_ms);
     bool skipped = false;
     uint64_t t0 = ticks();
-    sb_status st = call(l, r, &skipped);
+    sb_status st = call(l, r, l->sh->plan.owner[index], &skipped);
     uint64_t dt = ticks() - t0;
     if (skipped) {
         l->skipped++;
@@ -548,14 +571,18 @@ sb_replay_run(const sb_trace *t, const sb_driver *d, const sb_replay_opts *o, sb
     sh->clock_base = (uint64_t)t->shape.first_day * 86400000u;
     sh->ns_per_tick = tick_ns();
     int rc = -1;
-    if (people_build(&sh->people, t) != 0 || plan_build(&sh->plan, t, o->threads) != 0 ||
+    if (people_build(&sh->people, t) != 0 ||
+        plan_build(&sh->plan, t, &sh->people, o->threads) != 0 ||
         !(sh->codes = calloc(sh->people.count + 1, sizeof *sh->codes))) {
         failure(err, err_size, "out of memory for the replay plan");
         goto done;
     }
     out->people = sh->people.count;
-    /* Touch the code store now, so its pages are not counted as the engine's. */
-    memset(sh->codes, 0, (sh->people.count + 1) * sizeof *sh->codes);
+    /* Touch the code store now, so its pages are not counted as the engine's
+     * (volatile: a compiler may drop a memset of fresh calloc'd memory). */
+    volatile char *page = (volatile char *)sh->codes;
+    for (size_t b = 0; b < (sh->people.count + 1) * sizeof *sh->codes; b += 4096)
+        page[b] = 0;
     sb_options opts;
     sb_options_init(&opts);
     opts.max_locations = t->shape.locations;
