@@ -325,11 +325,13 @@ plot(const char *path, const sb_trace *t, const config *c, engine_runs *e, unsig
         return fprintf(stderr, "slotbook-replay: cannot write plot data\n"), -1;
     const sb_replay_result *m = median(&e[0]);
     uint64_t span = t->count ? t->recs[t->count - 1].t_ms : 0;
+    double unit_ms = span < 180000 ? 1000.0 : span < 10800000 ? 60000.0 : 86400000.0;
+    const char *unit = unit_ms == 1000.0 ? "seconds" : unit_ms == 60000.0 ? "minutes" : "days";
     for (unsigned b = 0; b < SB_REPLAY_BUCKETS; b++) {
         const sb_replay_bucket *k = &m->timeline[b];
         double secs = (double)k->busy_ns / 1e9 / c->replay.threads;
         fprintf(f, "%.3f %.0f %llu %llu %llu %llu\n",
-                (double)span * (b + 0.5) / SB_REPLAY_BUCKETS / 3600000.0,
+                (double)span * (b + 0.5) / SB_REPLAY_BUCKETS / unit_ms,
                 secs > 0 ? (double)k->calls / secs : 0, (unsigned long long)k->ok,
                 (unsigned long long)k->full, (unsigned long long)k->duplicate,
                 (unsigned long long)k->other);
@@ -351,17 +353,17 @@ plot(const char *path, const sb_trace *t, const config *c, engine_runs *e, unsig
     snprintf(script, sizeof script,
              "set terminal %s size 1100,900\nset output '%s'\nset multiplot layout 3,1 title "
              "'%s: %zu records, %u threads'\n"
-             "set xlabel 'trace time (hours)'\nset ylabel 'calls/s (slotbook)'\nset grid\n"
+             "set xlabel 'trace time (%s)'\nset ylabel 'calls/s (slotbook, while busy)'\nset grid\n"
              "plot '%s' index 0 using 1:2 with lines lw 2 title 'throughput'\n"
              "set ylabel 'calls'\nplot '%s' index 0 using 1:3 with lines title 'ok', '' index 0 "
              "using 1:4 with lines title 'full', '' index 0 using 1:5 with lines title "
              "'duplicate', '' index 0 using 1:6 with lines title 'other'\n"
              "set xlabel ''\nset ylabel 'ns'\nset logscale y\nset style data histograms\nset "
-             "style fill solid 0.8\nset xtics rotate by -30\n"
+             "style fill solid 0.8\nset xtics rotate by -30\nset key top left\n"
              "plot '%s' index 1 using 2:xtic(1) title 'slotbook p99', '' index 1 using 3 title "
              "'slotbook p99.9'%s\nunset multiplot\n",
-             svg ? "svg" : "pngcairo", path, t->shape.scenario, t->count, c->replay.threads, data,
-             data, data,
+             svg ? "svg" : "pngcairo", path, t->shape.scenario, t->count, c->replay.threads, unit,
+             data, data, data,
              ne == 2 ? ", '' index 1 using 4 title 'mutex p99', '' index 1 using 5 title 'mutex "
                        "p99.9'"
                      : "");

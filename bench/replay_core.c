@@ -5,6 +5,7 @@
  */
 #include "replay.h"
 
+#include <malloc.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -71,6 +72,20 @@ tick_ns(void)
 #else
     return 1.0;
 #endif
+}
+
+/* jemalloc's control call, when the process runs on jemalloc. */
+extern int mallctl(const char *name, void *oldp, size_t *oldlenp, void *newp, size_t newlen)
+    __attribute__((weak));
+
+/* Hands memory freed earlier (the generator's, say) back to the system, so
+ * that an engine's pages count as new pages, not as reused ones. */
+static void
+allocator_purge(void)
+{
+    if (mallctl)
+        mallctl("arena.4096.purge", NULL, NULL, NULL, 0); /* MALLCTL_ARENAS_ALL */
+    malloc_trim(0);
 }
 
 static uint64_t
@@ -594,6 +609,7 @@ sb_replay_run(const sb_trace *t, const sb_driver *d, const sb_replay_opts *o, sb
     opts.release_delay_ms = t->shape.release_delay_ms;
     opts.clock_ms = replay_clock;
     opts.clock_ctx = sh;
+    allocator_purge();
     uint64_t rss0 = resident_bytes();
     sb_status st = d->open(&opts, &sh->h);
     if (st != SB_OK) {
