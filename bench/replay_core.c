@@ -255,6 +255,7 @@ typedef struct segment {
 
 typedef struct plan {
     uint32_t *owner; /* per record: the person whose code it makes or shows */
+    uint8_t *bucket; /* per record: its timeline bucket */
     size_t nseg;
     segment *seg;
     size_t **mine; /* per thread: record indices, in order */
@@ -273,6 +274,7 @@ plan_free(plan *p, unsigned threads)
     free(p->seg);
     free(p->seg_ends);
     free(p->owner);
+    free(p->bucket);
 }
 
 static int
@@ -280,11 +282,15 @@ plan_build(plan *p, const sb_trace *t, const people *pp, unsigned threads)
 {
     memset(p, 0, sizeof *p);
     p->owner = malloc((t->count + 1) * sizeof *p->owner);
-    if (!p->owner)
+    p->bucket = malloc(t->count + 1);
+    if (!p->owner || !p->bucket)
         return -1;
+    uint64_t span = t->count ? t->recs[t->count - 1].t_ms : 0;
+    _Static_assert(SB_REPLAY_BUCKETS <= 256, "a bucket number fits a byte");
     for (size_t i = 0; i < t->count; i++) {
         const sb_trace_rec *r = &t->recs[i];
         p->owner[i] = people_index(pp, r->code == TC_OF ? r->arg : r->bsn);
+        p->bucket[i] = (uint8_t)((double)r->t_ms / (double)(span + 1) * SB_REPLAY_BUCKETS);
     }
     size_t nseg = 1;
     for (size_t i = 1; i < t->count; i++)
@@ -330,11 +336,9 @@ typedef struct shared {
     people people;
     codes *codes;
     pthread_barrier_t barrier;
-    _Atomic uint64_t clock_ms; /* trace time */
-    uint64_t clock_base;       /* ms of the trace's t = 0 */
+    uint64_t clock_base; /* ms of the trace's t = 0 */
     _Atomic uint64_t done;
     uint64_t wall_start_ns;
-    uint64_t span_ms;
     double ns_per_tick;
 } shared;
 
@@ -349,24 +353,23 @@ typedef struct local {
     sb_replay_bucket timeline[SB_REPLAY_BUCKETS];
 } local;
 
+/* The trace time of the record this thread replays.  Each thread has its
+ * own, so moving the clock shares no cache line between threads; the engine
+ * keeps the largest time any thread showed it, as it does with a real clock. */
+static _Thread_local uint64_t thread_trace_ms;
+
 static uint64_t
 replay_clock(void *ctx)
 {
-    shared *sh = ctx;
-    return sh->clock_base + atomic_load_explicit(&sh->clock_ms, memory_order_relaxed);
+    const shared *sh = ctx;
+    return sh->clock_base + thread_trace_ms;
 }
 
 static void
 clock_forward(local *l, uint64_t t)
 {
-    if (t <= l->seen_ms)
-        return;
-    l->seen_ms = t;
-    _Atomic uint64_t *c = &l->sh->clock_ms;
-    uint64_t cur = atomic_load_explicit(c, memory_order_relaxed);
-    while (cur < t && !atomic_compare_exchange_weak_explicit(c, &cur, t, memory_order_relaxed,
-                                                             memory_order_relaxed)) {
-    }
+    if (t > l->seen_ms)
+        thread_trace_ms = l->seen_ms = t;
 }
 
 static void
@@ -451,7 +454,7 @@ replay_one(local *l, size_t index)
     l->op_calls[op]++;
     l->outcomes[op][(unsigned)st < 32 ? st : 31]++;
     sb_hist_record(&l->latency[op], ns);
-    sb_replay_bucket *b = &l->timeline[r->t_ms * SB_REPLAY_BUCKETS / (l->sh->span_ms + 1)];
+    sb_replay_bucket *b = &l->timeline[l->sh->plan.bucket[index]];
     b->calls++;
     b->busy_ns += ns;
     b->ok += st == SB_OK;
@@ -582,7 +585,6 @@ sb_replay_run(const sb_trace *t, const sb_driver *d, const sb_replay_opts *o, sb
     sh->t = t;
     sh->d = d;
     sh->o = o;
-    sh->span_ms = t->count ? t->recs[t->count - 1].t_ms : 0;
     sh->clock_base = (uint64_t)t->shape.first_day * 86400000u;
     sh->ns_per_tick = tick_ns();
     int rc = -1;
