@@ -225,8 +225,13 @@ print_tables(const sb_trace *t, const config *c, engine_runs *e, unsigned ne)
             ok = ok && e[i].runs[r]->audit == SB_OK;
         printf("%16s", ok ? "OK" : "FAILED");
     }
-    printf("\n\n  %-10s %10s  %-48s %s\n", "operation", "calls", "outcomes (slotbook, median run)",
-           "p50/p99/p99.9 ns");
+    printf("\n  %-22s", "peak resident (process)");
+    for (unsigned i = 0; i < ne; i++)
+        printf("%13.1f MB", (double)m[i]->peak_rss_bytes / 1048576.0);
+    char title[64];
+    snprintf(title, sizeof title, "outcomes (%s, median run)", e[0].d->name);
+    printf("\n\n  %-10s %10s %9s  %-48s %s\n", "operation", "calls", "calls/s", title,
+           "p50/p99/p99.9/max ns");
     for (unsigned op = 1; op < TOP_COUNT; op++) {
         if (!m[0]->op_calls[op])
             continue;
@@ -238,11 +243,15 @@ print_tables(const sb_trace *t, const config *c, engine_runs *e, unsigned ne)
                                          used ? ", " : "", sb_status_name((sb_status)s) + 3,
                                          (unsigned long long)m[0]->outcomes[op][s]);
         const sb_hist *h = all_latency(&e[0], (int)op);
-        printf("  %-10s %10llu  %-48s %llu/%llu/%llu\n", sb_trace_op_name(op),
-               (unsigned long long)m[0]->op_calls[op], out,
+        char per[32];
+        human_rate(per, sizeof per,
+                   m[0]->seconds > 0 ? (double)m[0]->op_calls[op] / m[0]->seconds : 0);
+        printf("  %-10s %10llu %9s  %-48s %llu/%llu/%llu/%llu\n", sb_trace_op_name(op),
+               (unsigned long long)m[0]->op_calls[op], per, out,
                (unsigned long long)sb_hist_quantile(h, 0.5),
                (unsigned long long)sb_hist_quantile(h, 0.99),
-               (unsigned long long)sb_hist_quantile(h, 0.999));
+               (unsigned long long)sb_hist_quantile(h, 0.999),
+               (unsigned long long)sb_hist_quantile(h, 1.0));
     }
     if (m[0]->skipped)
         printf("  (%llu verifies/redeems skipped: the person held no code to show)\n",
@@ -276,17 +285,22 @@ print_json(const sb_trace *t, const config *c, engine_runs *e, unsigned ne)
                (unsigned long long)sb_hist_quantile(h, 0.5),
                (unsigned long long)sb_hist_quantile(h, 0.99), (unsigned long long)p999[i],
                (unsigned long long)sb_hist_quantile(h, 1.0));
-        printf("\"rss_bytes\":%llu,\"people\":%llu,\"audit\":\"%s\",\"ops\":{",
-               (unsigned long long)m->rss_bytes, (unsigned long long)m->people,
-               sb_status_name(m->audit));
+        printf("\"rss_bytes\":%llu,\"peak_rss_bytes\":%llu,\"people\":%llu,\"audit\":\"%s\","
+               "\"ops\":{",
+               (unsigned long long)m->rss_bytes, (unsigned long long)m->peak_rss_bytes,
+               (unsigned long long)m->people, sb_status_name(m->audit));
         bool first = true;
         for (unsigned op = 1; op < TOP_COUNT; op++) {
             if (!m->op_calls[op])
                 continue;
             const sb_hist *oh = all_latency(&e[i], (int)op);
-            printf("%s\"%s\":{\"calls\":%llu,\"p999_ns\":%llu,\"outcomes\":{", first ? "" : ",",
-                   sb_trace_op_name(op), (unsigned long long)m->op_calls[op],
-                   (unsigned long long)sb_hist_quantile(oh, 0.999));
+            printf("%s\"%s\":{\"calls\":%llu,\"p50_ns\":%llu,\"p99_ns\":%llu,\"p999_ns\":%llu,"
+                   "\"max_ns\":%llu,\"outcomes\":{",
+                   first ? "" : ",", sb_trace_op_name(op), (unsigned long long)m->op_calls[op],
+                   (unsigned long long)sb_hist_quantile(oh, 0.5),
+                   (unsigned long long)sb_hist_quantile(oh, 0.99),
+                   (unsigned long long)sb_hist_quantile(oh, 0.999),
+                   (unsigned long long)sb_hist_quantile(oh, 1.0));
             bool f2 = true;
             for (unsigned s = 0; s < SB_STATUS_COUNT; s++)
                 if (m->outcomes[op][s]) {
@@ -400,6 +414,9 @@ run_isolated(const sb_trace *t, const sb_driver *d, const config *c, sb_replay_r
     if (pid == 0) {
         close(fd[0]);
         int rc = sb_replay_run(t, d, &c->replay, res, err, err_size);
+        struct rusage ru;
+        if (getrusage(RUSAGE_SELF, &ru) == 0)
+            res->peak_rss_bytes = (uint64_t)ru.ru_maxrss * 1024u;
         if (rc != 0)
             fprintf(stderr, "slotbook-replay: %s\n", err);
         const char *p = (const char *)res;

@@ -43,9 +43,10 @@ typedef struct sb_replay_result {
     sb_hist latency[TOP_COUNT];
     sb_hist all;
     sb_replay_bucket timeline[SB_REPLAY_BUCKETS];
-    uint64_t rss_bytes; /* resident memory the engine added */
-    uint64_t people;    /* distinct people in the trace */
-    sb_status audit;    /* the engine's invariant audit after the run */
+    uint64_t rss_bytes;      /* resident memory the engine added */
+    uint64_t peak_rss_bytes; /* the replaying process's peak (set by the caller) */
+    uint64_t people;         /* distinct people in the trace */
+    sb_status audit;         /* the engine's invariant audit after the run */
     sb_audit_report report;
     char audit_msg[256];
 } sb_replay_result;
