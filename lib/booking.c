@@ -126,7 +126,7 @@ take(sb_engine *e, uint32_t bsn, sb_slot slot, uint32_t index, char *code)
         return SB_FULL;
     /* A hold needs a seat; claim it before storing a new person, so a
      * refused reserve never uses up max_people. */
-    if (!code && sb__place_claim(e, &pl, now, bsn) != SB_OK)
+    if (!code && sb__place_claim(e, &pl, now, 0) != SB_OK)
         return SB_NOMEM;
     if (p.number == SB_NO_PERSON) {
         p.number = sb__people_insert(&e->people, bsn);

@@ -163,6 +163,7 @@ typedef struct sb_slotc {
     _Atomic uint32_t booked;
     _Atomic uint32_t redeemed;
     _Atomic uint64_t next_due;
+    _Atomic uint32_t seats_used; /* seats [0, seats_used) were ever filled */
 } sb_slotc;
 _Static_assert(sizeof(sb_slotc) == SB_CACHE_LINE, "one slot, one cache line");
 
@@ -229,7 +230,8 @@ typedef struct sb_place {
 sb_status sb__place_take(sb_engine *e, uint32_t slot, uint64_t now, sb_place *pl);
 /* Gives a place back that was never handed to a person. */
 void sb__place_return(sb_engine *e, const sb_place *pl);
-/* Gives a counted place a seat of its own (BUSY, the caller's): SB_OK, or
+/* Gives a counted place a seat of its own (BUSY, the caller's), the first
+ * vacant one from seat `hint` on (reserves pass 0, keeping seats packed): SB_OK, or
  * SB_NOMEM when every seat of the slot is live (the place is then given
  * back). */
 sb_status sb__place_claim(sb_engine *e, sb_place *pl, uint64_t now, uint32_t hint);

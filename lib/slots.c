@@ -24,7 +24,9 @@
  * arbiter of a hold, so a confirm racing the deadline and a takeover cannot
  * both win.  Holds in one slot share one lifetime, so next_due (a lower
  * bound on the earliest deadline among the seats) lets a full slot whose
- * earliest hold is still live answer SB_FULL without scanning.
+ * earliest hold is still live answer SB_FULL without scanning.  Reserves
+ * fill the lowest vacant seat and seats_used marks the highest seat ever
+ * filled, so scans stop there: a slot with few holds costs a few words.
  *
  * Ordering.  Every step that hands a place over releases what the place
  * carries; counters are moved in the order that never over-counts: a place
@@ -51,6 +53,24 @@ static inline _Atomic uint64_t *
 seat_word(sb_engine *e, uint32_t seat)
 {
     return &e->seats[seat];
+}
+
+/* Scans look at seats [0, seats_used) only: claims fill the lowest vacant
+ * seat, so a slot with few holds is scanned in a few words. */
+static uint32_t
+seats_span(sb_engine *e, uint32_t slot)
+{
+    return atomic_load_explicit(&counters(e, slot)->seats_used, memory_order_acquire);
+}
+
+static void
+seats_grow(sb_engine *e, uint32_t slot, uint32_t k)
+{
+    _Atomic uint32_t *used = &counters(e, slot)->seats_used;
+    uint32_t cur = atomic_load_explicit(used, memory_order_relaxed);
+    while (cur < k + 1 && !atomic_compare_exchange_weak_explicit(
+                              used, &cur, k + 1, memory_order_release, memory_order_relaxed)) {
+    }
 }
 
 static void
@@ -138,9 +158,9 @@ due_take(sb_engine *e, uint32_t slot, uint64_t now, uint32_t *seat)
     uint64_t seen = due_load(e, slot);
     if (now < due_at(seen))
         return false;
-    uint32_t base = slot * e->seats_per_slot;
+    uint32_t base = slot * e->seats_per_slot, span = seats_span(e, slot);
     uint64_t earliest = UINT64_MAX;
-    for (uint32_t k = 0; k < e->seats_per_slot; k++) {
+    for (uint32_t k = 0; k < span; k++) {
         uint32_t g = base + k;
         uint64_t s = atomic_load_explicit(seat_word(e, g), memory_order_acquire);
         unsigned tag = seat_tag(s);
@@ -195,11 +215,12 @@ sb__place_claim(sb_engine *e, sb_place *pl, uint64_t now, uint32_t hint)
     uint64_t busy = seat_make(SEAT_BUSY, 0, 0);
     uint32_t base = pl->slot * e->seats_per_slot;
     for (uint32_t k = 0; k < e->seats_per_slot; k++) {
-        uint32_t g = base + (hint + k) % e->seats_per_slot;
+        uint32_t at = (hint + k) % e->seats_per_slot, g = base + at;
         uint64_t vacant = 0;
         if (atomic_load_explicit(seat_word(e, g), memory_order_relaxed) == 0 &&
             atomic_compare_exchange_strong_explicit(seat_word(e, g), &vacant, busy,
                                                     memory_order_acq_rel, memory_order_relaxed)) {
+            seats_grow(e, pl->slot, at);
             pl->seat = g;
             return SB_OK;
         }
@@ -273,6 +294,7 @@ sb__slot_release(sb_engine *e, uint32_t slot, uint64_t now, uint64_t until)
             if (atomic_compare_exchange_strong_explicit(seat_word(e, base + k), &vacant, pending,
                                                         memory_order_acq_rel,
                                                         memory_order_relaxed)) {
+                seats_grow(e, slot, k);
                 due_lower(e, slot, until);
                 return;
             }
@@ -298,8 +320,8 @@ sb__slot_expire(sb_engine *e, uint32_t slot, uint64_t now)
         return 0;
     size_t holds = 0;
     uint64_t earliest = UINT64_MAX;
-    uint32_t base = slot * e->seats_per_slot;
-    for (uint32_t k = 0; k < e->seats_per_slot; k++) {
+    uint32_t base = slot * e->seats_per_slot, span = seats_span(e, slot);
+    for (uint32_t k = 0; k < span; k++) {
         uint32_t g = base + k;
         uint64_t s = atomic_load_explicit(seat_word(e, g), memory_order_acquire);
         unsigned tag = seat_tag(s);
@@ -332,8 +354,8 @@ static seat_count
 seats_count(sb_engine *e, uint32_t slot, uint64_t now)
 {
     seat_count n = {0, 0, 0, UINT64_MAX};
-    uint32_t base = slot * e->seats_per_slot;
-    for (uint32_t k = 0; k < e->seats_per_slot; k++) {
+    uint32_t base = slot * e->seats_per_slot, span = seats_span(e, slot);
+    for (uint32_t k = 0; k < span; k++) {
         uint64_t s = atomic_load_explicit(seat_word(e, base + k), memory_order_acquire);
         unsigned tag = seat_tag(s);
         if (tag != SEAT_HOLD && tag != SEAT_PENDING)

@@ -589,12 +589,11 @@ sb_stats_read(sb_engine *e, sb_stats *out)
         memset(out, 0, sizeof *out);
 }
 
-/* The i-th valid BSN whose reserve looks for a seat from `seat` on (a
- * reserve's hint is its BSN). */
+/* The i-th valid BSN from 100000000 on. */
 static uint32_t
-person_at_seat(uint32_t seat, uint32_t seats_per_slot, uint32_t i)
+person_nth(uint32_t i)
 {
-    for (uint32_t b = 100000000u - 100000000u % seats_per_slot + seat;; b += seats_per_slot)
+    for (uint32_t b = 100000000u;; b++)
         if (sb_bsn_valid(b) && i-- == 0)
             return b;
 }
@@ -614,18 +613,23 @@ interloper_reserves(void)
 Test(slots, a_hold_made_while_a_sweep_runs_is_not_lost_by_the_sweep)
 {
     /*
-     * Slot of 2 places, 8 seats.  D's hold (seat 5) runs out at 100.  At 100
+     * Slot of 2 places, 8 seats.  A takes seat 0 and D seat 1 (reserves fill
+     * the lowest vacant seat); A cancels.  D's hold runs out at 100.  At 100
      * sb_expire sweeps the slot: it reads seat 0 (vacant), then reclaims
-     * seat 5; just then W reserves and gets seat 0 with deadline 200.  The
+     * seat 1; just then W reserves and gets seat 0 with deadline 200.  The
      * sweep then finishes having seen no live hold.  W's hold must still be
      * counted while it lives and reclaimed once it runs out.
      */
     enum { SEATS = 8 };
     sb_engine *e = engine((setup){.hold_ms = 100, .holds_per_slot = SEATS});
     uint32_t idx = slot_with(e, 0, 2);
-    uint32_t d = person_at_seat(5, SEATS, 0), w = person_at_seat(0, SEATS, 0);
+    uint32_t a = person_nth(0), d = person_nth(1), w = person_nth(2);
+    cr_assert_eq(sb_reserve(e, a, slot_on(0)), SB_OK);
     cr_assert_eq(sb_reserve(e, d, slot_on(0)), SB_OK);
-    cr_assert_eq(seat_tag(atomic_load(&e->seats[idx * SEATS + 5])), SEAT_HOLD);
+    cr_assert_eq(seat_owner(atomic_load(&e->seats[idx * SEATS + 1])),
+                 sb__people_find(&e->people, d));
+    cr_assert_eq(sb_cancel(e, a), SB_OK);
+    cr_assert_eq(atomic_load(&e->seats[idx * SEATS]), 0, "seat 0 is vacant again");
 
     set_time(e, 100);
     interloper.e = e;
@@ -654,10 +658,31 @@ Test(slots, a_hold_made_while_a_sweep_runs_is_not_lost_by_the_sweep)
     cr_expect_eq(sb__slot_has_free(e, idx, now_of(e)), true);
     size_t reclaimed = sb_expire(e);
     cr_expect_eq(reclaimed, 1, "after W's deadline sb_expire reclaimed %zu, want 1", reclaimed);
-    sb_status x = sb_reserve(e, person_at_seat(1, SEATS, 0), slot_on(0));
-    sb_status y = sb_reserve(e, person_at_seat(2, SEATS, 0), slot_on(0));
+    sb_status x = sb_reserve(e, person_nth(3), slot_on(0));
+    sb_status y = sb_reserve(e, person_nth(4), slot_on(0));
     cr_expect_eq(x, SB_OK, "first reserve after W's deadline: %s", sb_status_name(x));
     cr_expect_eq(y, SB_OK, "second reserve after W's deadline: %s (W's dead hold blocks it)",
                  sb_status_name(y));
+    sb_close(e);
+}
+
+Test(slots, reserves_fill_the_lowest_vacant_seat_and_scans_stop_at_the_last_seat_used)
+{
+    enum { SEATS = 16 };
+    sb_engine *e = engine((setup){.hold_ms = 100, .holds_per_slot = SEATS});
+    uint32_t idx = slot_with(e, 0, 10);
+    for (uint32_t i = 0; i < 3; i++)
+        cr_assert_eq(sb_reserve(e, person_nth(i), slot_on(0)), SB_OK);
+    cr_assert_eq(atomic_load(&e->slots[idx].seats_used), 3);
+    cr_assert_eq(sb_cancel(e, person_nth(1)), SB_OK);
+    cr_assert_eq(sb_reserve(e, person_nth(3), slot_on(0)), SB_OK);
+    cr_assert_eq(seat_owner(atomic_load(&e->seats[idx * SEATS + 1])),
+                 sb__people_find(&e->people, person_nth(3)), "the vacant seat 1 is reused");
+    cr_assert_eq(atomic_load(&e->slots[idx].seats_used), 3, "no seat past 2 was needed");
+    /* Reads, which scan only the seats used, see all three holds. */
+    sb_slot_info info;
+    sb__slot_read(e, idx, now_of(e), &info);
+    cr_assert_eq(info.held, 3);
+    cr_assert_eq(info.free, 7);
     sb_close(e);
 }
