@@ -18,7 +18,8 @@
  * any number of threads at once on one engine, with no registration.  The
  * engine starts no threads.  Every call is lock-free (no call ever waits for
  * another thread; a call retries only when another call made progress) and
- * none allocates: sb_open() sizes everything.
+ * none allocates: sb_open() sizes everything (sb_audit, a test aid, is the
+ * one exception).
  *
  * Memory ordering: every state change is published with release semantics
  * and read with acquire semantics, so a thread that observes the effect of

@@ -34,9 +34,12 @@
 #define SB_MAX_TIME_MS ((UINT64_C(1) << SB_TIME_BITS) - 1u)
 #define SB_MAX_HOLD_MS 2147483647u
 /* A retry loop around a compare-and-swap on one person or one slot word
- * retries only when another call changed that word; this bounds it so a
- * pathological storm of calls on one person cannot spin a thread for ever. */
-#define SB_RETRY_MAX 1024
+ * goes round again only when another call changed that word, so each
+ * failure is someone else's progress.  A million failures in a row on one
+ * word cannot come from contention (even 64 threads on one slot lose far
+ * fewer): it is a broken invariant, and sb_assert stops there rather than
+ * spin for ever. */
+#define SB_RETRY_MAX (1u << 20)
 /* Striped counters: enough stripes that threads rarely share one. */
 #define SB_STAT_STRIPES 16u
 /* Person numbers are handed out from striped ranges, not one counter. */
