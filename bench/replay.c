@@ -230,8 +230,9 @@ print_tables(const sb_trace *t, const config *c, engine_runs *e, unsigned ne)
         printf("%13.1f MB", (double)m[i]->peak_rss_bytes / 1048576.0);
     char title[64];
     snprintf(title, sizeof title, "outcomes (%s, median run)", e[0].d->name);
-    printf("\n\n  %-10s %10s %9s  %-48s %s\n", "operation", "calls", "calls/s", title,
+    printf("\n\n  %-10s %10s %9s %6s  %-48s %s\n", "operation", "calls", "calls/s", "time", title,
            "p50/p99/p99.9/max ns");
+    uint64_t busy = m[0]->all.sum ? m[0]->all.sum : 1;
     for (unsigned op = 1; op < TOP_COUNT; op++) {
         if (!m[0]->op_calls[op])
             continue;
@@ -246,8 +247,9 @@ print_tables(const sb_trace *t, const config *c, engine_runs *e, unsigned ne)
         char per[32];
         human_rate(per, sizeof per,
                    m[0]->seconds > 0 ? (double)m[0]->op_calls[op] / m[0]->seconds : 0);
-        printf("  %-10s %10llu %9s  %-48s %llu/%llu/%llu/%llu\n", sb_trace_op_name(op),
-               (unsigned long long)m[0]->op_calls[op], per, out,
+        printf("  %-10s %10llu %9s %5.1f%%  %-48s %llu/%llu/%llu/%llu\n", sb_trace_op_name(op),
+               (unsigned long long)m[0]->op_calls[op], per,
+               100.0 * (double)m[0]->latency[op].sum / (double)busy, out,
                (unsigned long long)sb_hist_quantile(h, 0.5),
                (unsigned long long)sb_hist_quantile(h, 0.99),
                (unsigned long long)sb_hist_quantile(h, 0.999),
