@@ -319,7 +319,7 @@ SB_EXPORT void sb_stats_read(sb_engine *e, sb_stats *out);
  * replay).  out may be NULL.  Returns SB_OK when every check passes,
  * SB_INVALID_ARG for NULL e, SB_CORRUPT when one fails: then out->violations
  * counts the failures and the first is described in msg[0..msg_size) (when
- * msg is not NULL).  Allocates a scratch array of 12 bytes per slot
+ * msg is not NULL).  Allocates a scratch array of 8 bytes per slot
  * (SB_NOMEM if that fails).
  */
 typedef struct sb_audit_report {

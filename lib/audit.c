@@ -23,7 +23,7 @@ typedef struct audit {
     sb_audit_report r;
     char *msg;
     size_t msg_size;
-    uint32_t *count; /* per slot: hold seats, booked people, redeemed people */
+    uint32_t *count; /* per slot: booked people, redeemed people */
 } audit;
 
 static void
@@ -63,10 +63,10 @@ audit_people(audit *a)
             break;
         }
         case PS_BOOKED:
-            a->count[3 * (size_t)where + 1]++;
+            a->count[2 * (size_t)where]++;
             break;
         case PS_REDEEMED:
-            a->count[3 * (size_t)where + 2]++;
+            a->count[2 * (size_t)where + 1]++;
             break;
         }
     }
@@ -92,7 +92,6 @@ audit_seats(audit *a, uint32_t slot, uint32_t *occupied)
             break;
         case SEAT_HOLD: {
             (*occupied)++;
-            a->count[3 * (size_t)slot]++;
             a->r.held += seat_deadline(s) > now;
             uint64_t w = atomic_load_explicit(&e->people.word[seat_owner(s)], memory_order_acquire);
             if (pw_state(w) != PS_HELD || pw_where(w) != g)
@@ -123,9 +122,9 @@ audit_slot(audit *a, uint32_t slot)
     if ((uint64_t)booked + redeemed + occupied != taken)
         violation(a, "slot %u: booked %u + redeemed %u + seats %u != taken %u", slot, booked,
                   redeemed, occupied, taken);
-    if (booked != a->count[3 * (size_t)slot + 1] || redeemed != a->count[3 * (size_t)slot + 2])
+    if (booked != a->count[2 * (size_t)slot] || redeemed != a->count[2 * (size_t)slot + 1])
         violation(a, "slot %u: counters booked %u redeemed %u, people %u and %u", slot, booked,
-                  redeemed, a->count[3 * (size_t)slot + 1], a->count[3 * (size_t)slot + 2]);
+                  redeemed, a->count[2 * (size_t)slot], a->count[2 * (size_t)slot + 1]);
 }
 
 SB_EXPORT sb_status
@@ -136,7 +135,7 @@ sb_audit(sb_engine *e, sb_audit_report *out, char *msg, size_t msg_size)
     audit a = {.e = e, .msg = msg, .msg_size = msg_size};
     if (msg && msg_size)
         msg[0] = '\0';
-    a.count = calloc((size_t)e->nslots * 3, sizeof *a.count);
+    a.count = calloc((size_t)e->nslots * 2, sizeof *a.count);
     if (!a.count)
         return SB_NOMEM;
     audit_people(&a);
