@@ -34,9 +34,15 @@ _Noreturn void sb__panic(const char *file, int line, const char *what);
 typedef struct sb_clock {
     uint64_t (*fn)(void *ctx);
     void *ctx;
-    uint64_t epoch_ms;        /* the clock's reading at sb_open() */
-    _Atomic uint64_t seen_ms; /* largest relative time returned so far */
+    uint64_t epoch_ms; /* the clock's reading at sb_open() */
+    /* Largest relative time returned so far: written whenever time moves
+     * forward, so it has a cache line to itself and the read-mostly fields
+     * every call reads (here and after the clock) never share its line. */
+    alignas(SB_CACHE_LINE) _Atomic uint64_t seen_ms;
+    char pad_[SB_CACHE_LINE - sizeof(uint64_t)];
 } sb_clock;
+_Static_assert(offsetof(sb_clock, seen_ms) % SB_CACHE_LINE == 0, "seen_ms starts a line");
+_Static_assert(sizeof(sb_clock) % SB_CACHE_LINE == 0, "and nothing follows it on that line");
 
 void sb__clock_init(sb_clock *c, uint64_t (*fn)(void *), void *ctx);
 uint64_t sb__clock_now(sb_clock *c);
