@@ -7,6 +7,7 @@
 
 #include <malloc.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -327,6 +328,31 @@ plan_build(plan *p, const sb_trace *t, const people *pp, unsigned threads)
 
 /* ---- threads ---------------------------------------------------------------- */
 
+/* A barrier that spins (then yields) instead of sleeping: replay threads
+ * meet at every administration record, and a futex sleep and wake-up costs
+ * tens of microseconds on a virtual machine, time that would count against
+ * both engines alike. */
+typedef struct spin_barrier {
+    _Atomic unsigned waiting;
+    _Atomic unsigned generation;
+    unsigned threads;
+} spin_barrier;
+
+static void
+spin_barrier_wait(spin_barrier *b)
+{
+    unsigned gen = atomic_load_explicit(&b->generation, memory_order_acquire);
+    if (atomic_fetch_add_explicit(&b->waiting, 1, memory_order_acq_rel) + 1 == b->threads) {
+        atomic_store_explicit(&b->waiting, 0, memory_order_relaxed);
+        atomic_fetch_add_explicit(&b->generation, 1, memory_order_release);
+        return;
+    }
+    for (unsigned spins = 0; atomic_load_explicit(&b->generation, memory_order_acquire) == gen;
+         spins++)
+        if (spins > 1000)
+            sched_yield();
+}
+
 typedef struct shared {
     const sb_trace *t;
     const sb_driver *d;
@@ -335,7 +361,7 @@ typedef struct shared {
     plan plan;
     people people;
     codes *codes;
-    pthread_barrier_t barrier;
+    spin_barrier barrier;
     uint64_t clock_base; /* ms of the trace's t = 0 */
     _Atomic uint64_t done;
     uint64_t wall_start_ns;
@@ -481,11 +507,11 @@ worker(void *arg)
     size_t pos = 0;
     for (size_t s = 0; s < sh->plan.nseg; s++) {
         const segment *g = &sh->plan.seg[s];
-        pthread_barrier_wait(&sh->barrier);
+        spin_barrier_wait(&sh->barrier);
         if (l->id == 0)
             for (size_t i = g->admin_begin; i < g->admin_end; i++)
                 replay_one(l, i);
-        pthread_barrier_wait(&sh->barrier);
+        spin_barrier_wait(&sh->barrier);
         size_t end = g->mine_end[l->id], batch = 0;
         for (; pos < end; pos++) {
             replay_one(l, sh->plan.mine[l->id][pos]);
@@ -546,7 +572,7 @@ run_threads(shared *sh, sb_replay_result *out, char *err, size_t err_size)
         free(ts);
         return failure(err, err_size, "out of memory for %u threads", n);
     }
-    pthread_barrier_init(&sh->barrier, NULL, n);
+    sh->barrier = (spin_barrier){.threads = n};
     sh->wall_start_ns = mono_ns();
     for (unsigned i = 0; i < n; i++) {
         ls[i].sh = sh;
@@ -562,7 +588,6 @@ run_threads(shared *sh, sb_replay_result *out, char *err, size_t err_size)
         fputc('\n', stderr);
     for (unsigned i = 0; i < n; i++)
         merge(out, &ls[i]);
-    pthread_barrier_destroy(&sh->barrier);
     free(ls);
     free(ts);
     return 0;
