@@ -5,6 +5,7 @@
  * by time, so one seed gives one trace.
  */
 #include "scenario.h"
+#include "splitmix.h"
 
 #include <stdarg.h>
 #include <stdbool.h>
@@ -20,35 +21,10 @@ const char *const sb_scenario_names[] = {"uniform", "surge", "planner", NULL};
 #define MS_HOUR (60 * MS_MIN)
 #define MS_DAY (24 * MS_HOUR)
 
-typedef struct rng {
-    uint64_t s;
-} rng;
-
-static uint64_t
-rnext(rng *r)
-{
-    uint64_t z = (r->s += UINT64_C(0x9e3779b97f4a7c15));
-    z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
-    z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
-    return z ^ (z >> 31);
-}
-
-static uint64_t
-rbelow(rng *r, uint64_t n)
-{
-    return n ? rnext(r) % n : 0;
-}
-
 static double
 runit(rng *r)
 {
     return (double)(rnext(r) >> 11) / 9007199254740992.0;
-}
-
-static bool
-chance(rng *r, uint32_t permille)
-{
-    return rbelow(r, 1000) < permille;
 }
 
 /* Records with their order of making, so the sort by time is stable. */
@@ -236,7 +212,7 @@ surge(gen *g, const sb_scenario_params *p, sb_trace *out, char *err, size_t err_
     for (uint64_t i = 0; i < attempts; i++) {
         double u = runit(&g->r);
         uint64_t t = 1 + (uint64_t)(u * u * 60000.0);
-        uint32_t who = (fresh == 0 || (fresh < people && !chance(&g->r, retry)))
+        uint32_t who = (fresh == 0 || (fresh < people && !rchance(&g->r, retry)))
                            ? fresh++
                            : (uint32_t)rbelow(&g->r, fresh);
         uint32_t bsn = g->people[who];
@@ -247,7 +223,7 @@ surge(gen *g, const sb_scenario_params *p, sb_trace *out, char *err, size_t err_
             emit(g, t, TOP_BOOK, bsn, 0, day, 0, TC_NONE, 0);
         } else if (r < 80) {
             emit(g, t, TOP_RESERVE, bsn, 0, day, 0, TC_NONE, 0);
-            if (chance(&g->r, 700) && ++i < attempts)
+            if (rchance(&g->r, 700) && ++i < attempts)
                 emit(g, t + 1000 + rbelow(&g->r, 30000), TOP_CONFIRM, bsn, 0, 0, 0, TC_NONE, 0);
         } else if (r < 92) {
             emit(g, t, TOP_NEXT_FREE, bsn, 0, day0, 0, TC_NONE, 0);
@@ -355,7 +331,7 @@ desk(gen *g, const sb_scenario_params *p, const season *s, uint32_t bsn, int32_t
 {
     uint64_t t = (uint64_t)(day - s->day0) * MS_DAY + 9 * MS_HOUR + rbelow(&g->r, 8 * MS_HOUR);
     uint32_t fraud = p->fraud_permille ? p->fraud_permille : 40;
-    if (chance(&g->r, fraud)) {
+    if (rchance(&g->r, fraud)) {
         uint32_t other = g->people[rbelow(&g->r, g->npeople)];
         switch (rbelow(&g->r, 3)) {
         case 0: /* a code bought or copied from this person, shown by another */
@@ -403,9 +379,9 @@ attempt(gen *g, const sb_scenario_params *p, const season *s, uint32_t bsn, int3
     if (fate < 25) /* a hold left to expire */
         return false;
     emit(g, t + 2000 + rbelow(&g->r, hold / 2), TOP_CONFIRM, bsn, 0, 0, 0, TC_NONE, 0);
-    if (chance(&g->r, 50)) /* a second appointment elsewhere */
+    if (rchance(&g->r, 50)) /* a second appointment elsewhere */
         emit(g, t + MS_MIN, TOP_BOOK, bsn, (uint16_t)pick_site(g, s, w), w + 2, 0, TC_NONE, 0);
-    if (chance(&g->r, 40)) { /* cancels before the day: goes back to the planner */
+    if (rchance(&g->r, 40)) { /* cancels before the day: goes back to the planner */
         emit(g, t + MS_HOUR + rbelow(&g->r, (uint64_t)(day - w) * MS_DAY / 2), TOP_CANCEL, bsn, 0,
              0, 0, TC_NONE, 0);
         return false;
@@ -446,7 +422,7 @@ planner(gen *g, const sb_scenario_params *p, sb_trace *out, char *err, size_t er
         return fail(err, err_size, "out of memory");
     }
     for (uint32_t i = 0; i < people; i++)
-        arrival[i] = s.day0 + (chance(&g->r, 400) ? 0 : (int32_t)rbelow(&g->r, 150));
+        arrival[i] = s.day0 + (rchance(&g->r, 400) ? 0 : (int32_t)rbelow(&g->r, 150));
     for (int32_t w = s.day0; w < s.day0 + s.days; w++) {
         if (!is_wave[w - s.day0])
             continue;

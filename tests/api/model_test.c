@@ -38,6 +38,8 @@
 
 #include <slotbook.h>
 
+#include "splitmix.h" /* bench/: the generator's random source */
+
 /* ---- engine shape ---------------------------------------------------------- */
 
 #define NLOC 3u
@@ -54,34 +56,6 @@
 #define CLOCK_START UINT64_C(1650000000000) /* spring 2022, in ms */
 
 static const char CROCKFORD[33] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
-
-/* ---- a deterministic random source (splitmix64) ---------------------------- */
-
-typedef struct rng {
-    uint64_t s;
-} rng;
-
-static uint64_t
-rnext(rng *r)
-{
-    uint64_t z = (r->s += UINT64_C(0x9e3779b97f4a7c15));
-    z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
-    z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
-    return z ^ (z >> 31);
-}
-
-static uint32_t
-rbelow(rng *r, uint32_t n)
-{
-    return (uint32_t)(rnext(r) % n);
-}
-
-/* true with probability permille / 1000 */
-static bool
-rchance(rng *r, uint32_t permille)
-{
-    return rbelow(r, 1000) < permille;
-}
 
 /* ---- the fake clock --------------------------------------------------------- */
 

@@ -51,6 +51,7 @@
 #include <string.h>
 
 #include "driver.h"
+#include "splitmix.h"
 #include "internal.h" /* sb__code_keys_init, sb__code_open: to read codes */
 
 /* ---- shape of the test engines ---------------------------------------------- */
@@ -72,33 +73,6 @@
 static const char CROCKFORD[33] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 static const sb_driver *const DRIVERS[] = {&sb_driver_slotbook, &sb_driver_mutex};
 #define NDRIVERS 2
-
-/* ---- a deterministic random source (splitmix64) ------------------------------ */
-
-typedef struct rng {
-    uint64_t s;
-} rng;
-
-static uint64_t
-rnext(rng *r)
-{
-    uint64_t z = (r->s += UINT64_C(0x9e3779b97f4a7c15));
-    z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
-    z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
-    return z ^ (z >> 31);
-}
-
-static uint32_t
-rbelow(rng *r, uint32_t n)
-{
-    return (uint32_t)(rnext(r) % n);
-}
-
-static bool
-rchance(rng *r, uint32_t percent)
-{
-    return rbelow(r, 100) < percent;
-}
 
 /* ---- clock, options, BSNs, slots ---------------------------------------------- */
 
@@ -337,14 +311,14 @@ static sb_slot
 pick_slot(diff *d)
 {
     sb_slot s = slot_at(rbelow(&d->r, NSLOTS));
-    if (rchance(&d->r, 95))
+    if (rchance(&d->r, 950))
         return s;
     switch (rbelow(&d->r, 6)) {
     case 0:
-        s.location = rchance(&d->r, 50) ? NLOC : UINT16_MAX;
+        s.location = rchance(&d->r, 500) ? NLOC : UINT16_MAX;
         break;
     case 1:
-        s.window = rchance(&d->r, 50) ? NWIN : UINT16_MAX;
+        s.window = rchance(&d->r, 500) ? NWIN : UINT16_MAX;
         break;
     case 2:
         s.day = FIRST_DAY - 1;
@@ -367,7 +341,7 @@ pick_slot(diff *d)
 static int
 pick_person(diff *d, int want, uint32_t percent)
 {
-    if (rchance(&d->r, percent)) {
+    if (rchance(&d->r, 10 * percent)) {
         int cand[NPOOL], n = 0;
         for (int i = 0; i < NPOOL; i++)
             if (d->seen[i] == want)
@@ -383,9 +357,9 @@ pick_person(diff *d, int want, uint32_t percent)
 static void
 step_location(diff *d)
 {
-    uint16_t loc = rchance(&d->r, 90) ? (uint16_t)rbelow(&d->r, NLOC)
-                                      : (uint16_t)(rchance(&d->r, 50) ? NLOC : UINT16_MAX);
-    bool open = rchance(&d->r, 70);
+    uint16_t loc = rchance(&d->r, 900) ? (uint16_t)rbelow(&d->r, NLOC)
+                                       : (uint16_t)(rchance(&d->r, 500) ? NLOC : UINT16_MAX);
+    bool open = rchance(&d->r, 700);
     describe(d, "location_%s(%u)", open ? "open" : "close", loc);
     sb_status st[SIDES];
     for (int k = 0; k < SIDES; k++)
@@ -411,7 +385,7 @@ step_release(diff *d)
     int i = slot_number(s);
     uint32_t cap = i >= 0 ? d->capacity[i] : 0;
     uint32_t places = cap < 5 ? rbelow(&d->r, 3) : 0; /* slots stay small, so they fill */
-    if (cap > 0 && rchance(&d->r, 5))                 /* past UINT32_MAX: refused */
+    if (cap > 0 && rchance(&d->r, 50))                /* past UINT32_MAX: refused */
         places = UINT32_MAX - cap + 1u + rbelow(&d->r, 2);
     describe(d, "release({%u, %" PRId64 ", %u}, %u)", s.location, (int64_t)s.day - FIRST_DAY,
              s.window, places);
@@ -435,7 +409,7 @@ step_take(diff *d, bool book)
 {
     int who = pick_person(d, SEEN_NONE, 30);
     sb_slot s = pick_slot(d);
-    bool null_code = book && rchance(&d->r, 2);
+    bool null_code = book && rchance(&d->r, 20);
     describe(d, "%s(%09u, {%u, %" PRId64 ", %u})", book ? "book" : "reserve", d->bsn[who],
              s.location, (int64_t)s.day - FIRST_DAY, s.window);
     sb_status st[SIDES];
@@ -456,7 +430,7 @@ static void
 step_confirm(diff *d)
 {
     int who = pick_person(d, SEEN_HELD, 70);
-    bool null_code = rchance(&d->r, 2);
+    bool null_code = rchance(&d->r, 20);
     describe(d, "confirm(%09u%s)", d->bsn[who], null_code ? ", NULL" : "");
     sb_status st[SIDES];
     char code[SIDES][SB_CODE_SIZE];
@@ -472,7 +446,7 @@ step_confirm(diff *d)
 static void
 step_cancel(diff *d)
 {
-    int who = pick_person(d, rchance(&d->r, 50) ? SEEN_HELD : SEEN_BOOKED, 60);
+    int who = pick_person(d, rchance(&d->r, 500) ? SEEN_HELD : SEEN_BOOKED, 60);
     describe(d, "cancel(%09u)", d->bsn[who]);
     sb_status st[SIDES];
     for (int k = 0; k < SIDES; k++)
@@ -498,7 +472,7 @@ static void
 step_lookup(diff *d)
 {
     int who = pick_person(d, SEEN_HELD, 30);
-    bool null_out = rchance(&d->r, 3);
+    bool null_out = rchance(&d->r, 30);
     describe(d, "lookup(%09u%s)", d->bsn[who], null_out ? ", NULL" : "");
     lookup_person(d, who, null_out);
 }
@@ -592,8 +566,8 @@ step_present(diff *d, bool redeem)
     p.pos = rbelow(&d->r, p.kind == C_MUTATED ? 16 : 32);
     p.delta = 1 + rbelow(&d->r, 31);
     make_garbage(&d->r, p.garbage, sizeof p.garbage);
-    uint32_t bsn = rchance(&d->r, 3) ? d->bsn[NVALID + rbelow(&d->r, NINVALID)] : d->bsn[who];
-    bool null_out = rchance(&d->r, 20);
+    uint32_t bsn = rchance(&d->r, 30) ? d->bsn[NVALID + rbelow(&d->r, NINVALID)] : d->bsn[who];
+    bool null_out = rchance(&d->r, 200);
     describe(d, "%s(%s code of %09u, %09u)", redeem ? "redeem" : "verify", KIND_NAMES[p.kind],
              d->bsn[p.owner], bsn);
     sb_status st[SIDES];
@@ -628,7 +602,7 @@ static void
 step_slot_read(diff *d)
 {
     sb_slot s = pick_slot(d);
-    bool null_out = rchance(&d->r, 3);
+    bool null_out = rchance(&d->r, 30);
     describe(d, "slot_read({%u, %" PRId64 ", %u}%s)", s.location, (int64_t)s.day - FIRST_DAY,
              s.window, null_out ? ", NULL" : "");
     read_slot(d, s, null_out);
@@ -637,11 +611,11 @@ step_slot_read(diff *d)
 static void
 step_next_free(diff *d)
 {
-    uint16_t loc = rchance(&d->r, 95) ? (uint16_t)rbelow(&d->r, NLOC) : (uint16_t)NLOC;
+    uint16_t loc = rchance(&d->r, 950) ? (uint16_t)rbelow(&d->r, NLOC) : (uint16_t)NLOC;
     int32_t from = FIRST_DAY - 2 + (int32_t)rbelow(&d->r, NDAYS + 4);
-    if (rchance(&d->r, 3))
-        from = rchance(&d->r, 50) ? INT32_MIN : INT32_MAX;
-    bool null_out = rchance(&d->r, 3);
+    if (rchance(&d->r, 30))
+        from = rchance(&d->r, 500) ? INT32_MIN : INT32_MAX;
+    bool null_out = rchance(&d->r, 30);
     describe(d, "next_free(%u, %" PRId64 "%s)", loc, (int64_t)from - FIRST_DAY,
              null_out ? ", NULL" : "");
     sb_status st[SIDES];
@@ -672,7 +646,7 @@ step_expire(diff *d)
     if (d->exact_expire && n[SB] != n[MX])
         mismatch(d, "slotbook reclaimed %zu holds, mutex %zu", n[SB], n[MX]);
     read_all_slots(d);
-    if (rchance(&d->r, 20)) {
+    if (rchance(&d->r, 200)) {
         describe(d, "expire() again at once");
         for (int k = 0; k < SIDES; k++)
             if ((n[k] = d->s[k].d->expire(d->s[k].h)) != 0)
