@@ -36,8 +36,10 @@
  *   slots            max_locations * days * windows_per_day <= 16,777,216
  *   max_people       1 .. 16,777,216 (a code carries 24 bits of person)
  *   holds_per_slot   1 .. 4,096 live holds (and delayed releases) per slot;
- *                    slots * holds_per_slot <= 268,435,456
+ *                    slots * holds_per_slot <= 16,777,216
  *   bookings         65,535 per person over the engine's life
+ *   max_changes      0 (unlimited) .. 15 cancels and reschedules per person
+ *   stock            2^48 stickers on a location's shelf
  *   capacity         UINT32_MAX places per slot
  *   hold_ms          1 .. 2^31-1
  *   clock            the engine runs for at most 2^38 ms (8.7 years) after
@@ -85,7 +87,9 @@ typedef struct sb_engine sb_engine; /* opaque */
     X(SB_USED, 11, "code already redeemed")                           \
     X(SB_NOMEM, 12, "a preallocated limit is exhausted")              \
     X(SB_IO, 13, "journal failure")                                   \
-    X(SB_CORRUPT, 14, "an invariant check failed (sb_audit)")
+    X(SB_CORRUPT, 14, "an invariant check failed (sb_audit)")         \
+    X(SB_NO_STOCK, 15, "the location has no sticker left")           \
+    X(SB_LIMIT, 16, "the person's change limit is reached")
 
 typedef enum sb_status {
 #define SB_STATUS_ENUM_(name, value, text) name = value,
@@ -145,6 +149,8 @@ typedef enum sb_op {
     SB_OP_LOCATION, /* sb_location_open and sb_location_close */
     SB_OP_SLOT_READ,
     SB_OP_NEXT_FREE,
+    SB_OP_RESCHEDULE,
+    SB_OP_STOCK, /* sb_stock_add */
     SB_OP_COUNT
 } sb_op;
 
@@ -174,6 +180,12 @@ typedef struct sb_options {
                                         in [0, release_delay_ms]; default 0 = at once */
     uint32_t holds_per_slot;         /* live holds + delayed releases per slot;
                                         default 128 */
+    uint32_t max_changes;            /* cancels + reschedules per person over the
+                                        engine's life; 0 = unlimited (default),
+                                        at most 15 */
+    uint8_t use_stock;               /* 1: every hold and booking needs a sticker
+                                        from its location's stock (sb_stock_add);
+                                        default 0: no stock is kept */
     uint8_t code_key[32];            /* secret for codes; all zero = random per engine */
     uint64_t (*clock_ms)(void *ctx); /* NULL = wall clock (CLOCK_REALTIME) in ms */
     void *clock_ctx;
@@ -222,11 +234,15 @@ SB_EXPORT sb_status sb_release(sb_engine *e, sb_slot slot, uint32_t places);
  * Returns, in this order: SB_INVALID_ARG (NULL e), SB_INVALID_ID,
  * SB_INVALID_ARG (unknown location, day or window), SB_CLOSED,
  * SB_DUPLICATE (the person has a live hold, a booking or a redeemed booking),
+ * SB_NO_STOCK (use_stock and the location has no sticker left),
  * SB_FULL (no free place; places of holds that ran out count as free),
  * SB_NOMEM (the person is new and max_people people are stored, or
  * holds_per_slot live holds and delayed releases fill the slot's seats),
  * else SB_OK.
  * A hold that ran out never blocks: the person may reserve again at once.
+ * With use_stock the hold takes one sticker of the location's stock; it
+ * goes back when the hold is cancelled or runs out, and stays with the
+ * booking the hold is confirmed into.
  */
 SB_EXPORT sb_status sb_reserve(sb_engine *e, uint32_t bsn, sb_slot slot);
 
@@ -252,10 +268,29 @@ SB_EXPORT sb_status sb_book(sb_engine *e, uint32_t bsn, sb_slot slot, char code[
  * free; it waits in one of the slot's holds_per_slot seats, and returns at
  * once when every seat holds a live hold or another delayed release).  The
  * old code then answers SB_CANCELLED for ever.
+ * With use_stock the sticker returns to the location's stock at once.
  * Returns SB_INVALID_ARG, SB_INVALID_ID, SB_NOT_FOUND (nothing live, a hold
- * that ran out included), SB_USED (the booking was redeemed), else SB_OK.
+ * that ran out included), SB_USED (the booking was redeemed), SB_LIMIT (the
+ * person made max_changes cancels and reschedules already; nothing
+ * changes), else SB_OK.
  */
 SB_EXPORT sb_status sb_cancel(sb_engine *e, uint32_t bsn);
+
+/*
+ * sb_reschedule: moves the person's booking to slot, atomically: either the
+ * booking is in slot with a new code (written to code) and the old place is
+ * freed (as by sb_cancel, release_delay_ms included), or nothing changes.
+ * The old code answers SB_CANCELLED for ever.  Counts as one change.
+ * Returns, in this order: SB_INVALID_ARG (NULL e or code), SB_INVALID_ID,
+ * SB_INVALID_ARG (unknown location, day or window), SB_NOT_FOUND (no
+ * booking: none, or only a hold), SB_USED (the booking was redeemed),
+ * SB_DUPLICATE (the booking is in slot already), SB_LIMIT (max_changes
+ * reached), SB_CLOSED (slot's location is closed), SB_NO_STOCK (use_stock,
+ * another location, and it has no sticker left), SB_FULL, SB_NOMEM (65,535
+ * bookings made by this person), else SB_OK.  code is written only on SB_OK.
+ */
+SB_EXPORT sb_status sb_reschedule(sb_engine *e, uint32_t bsn, sb_slot slot,
+                                  char code[SB_CODE_SIZE]);
 
 /*
  * sb_lookup: the person's live hold, booking or redeemed booking, in *out.
@@ -297,6 +332,43 @@ SB_EXPORT sb_status sb_slot_read(sb_engine *e, sb_slot slot, sb_slot_info *out);
  * (none, or from_day past the horizon), else SB_OK with *out filled.
  */
 SB_EXPORT sb_status sb_next_free(sb_engine *e, uint16_t location, int32_t from_day, sb_slot *out);
+
+/*
+ * Sticker stock (use_stock).  In September 2022 the stickers for the
+ * residence documents ran out and the planner stopped: with use_stock every
+ * hold and booking takes one sticker of its location besides a place in the
+ * slot, both or neither.  A cancel, a reschedule away and a hold that runs
+ * out give it back; a redeemed booking used it up.
+ *
+ * sb_stock_add: puts count more stickers on the location's shelf (0 is
+ * allowed).  SB_OK; SB_INVALID_ARG for NULL e, an unknown location, an
+ * engine without use_stock, or a shelf that would pass 2^48 stickers
+ * (nothing changes then).  Lock-free.
+ *
+ * sb_stock_read: the stickers on the shelf now, in *available.  A hold that
+ * ran out gives its sticker back when it is reclaimed (by sb_expire, a
+ * reserve taking its place, or its owner's next call), so until then it is
+ * not counted.  SB_INVALID_ARG as for sb_stock_add or a NULL available.
+ * Wait-free.
+ */
+SB_EXPORT sb_status sb_stock_add(sb_engine *e, uint16_t location, uint32_t count);
+SB_EXPORT sb_status sb_stock_read(sb_engine *e, uint16_t location, uint64_t *available);
+
+/*
+ * sb_each_booking: calls fn(booking, ctx) for every live hold, booking and
+ * redeemed booking at location with from_day <= day <= to_day, so a server
+ * can notify and move people when a location closes or moves.  fn returns 0
+ * to go on, anything else to stop (sb_each_booking then returns SB_OK).
+ * Each person is read consistently; the walk as a whole is not a snapshot
+ * while other calls run (a booking made or moved meanwhile may be missed or
+ * seen once in its old and once in its new place).  fn may call any
+ * function of the engine but sb_close.
+ * Returns SB_INVALID_ARG (NULL e or fn, unknown location, from_day >
+ * to_day), else SB_OK.  O(people stored); allocates nothing.
+ */
+typedef int (*sb_booking_fn)(const sb_booking *booking, void *ctx);
+SB_EXPORT sb_status sb_each_booking(sb_engine *e, uint16_t location, int32_t from_day,
+                                    int32_t to_day, sb_booking_fn fn, void *ctx);
 
 /*
  * sb_expire: reclaims every hold past its deadline now, and every delayed

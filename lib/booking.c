@@ -95,7 +95,14 @@ release_moment(sb_engine *e, const person *p, uint64_t now)
     return at > SB_MAX_TIME_MS ? SB_MAX_TIME_MS : at;
 }
 
-/* Finishes a person's dead hold that the caller's word change replaced. */
+static uint16_t
+seat_location(sb_engine *e, uint32_t seat)
+{
+    return sb__slot_location(e, seat / e->seats_per_slot);
+}
+
+/* Finishes a person's dead hold that the caller's word change replaced:
+ * its place and its sticker go back. */
 static void
 drop_dead_hold(sb_engine *e, uint64_t old_word, uint64_t now)
 {
@@ -104,7 +111,15 @@ drop_dead_hold(sb_engine *e, uint64_t old_word, uint64_t now)
     uint32_t g = pw_where(old_word);
     uint64_t s = atomic_load_explicit(&e->seats[g], memory_order_acquire);
     sb__seat_release(e, g, s, now, 0);
+    sb__stock_give(e, seat_location(e, g), 1);
     sb__stat_expired(e, 1);
+}
+
+/* Whether one more cancel or reschedule is past the person's limit. */
+static bool
+over_limit(const sb_engine *e, uint64_t word)
+{
+    return e->max_changes != 0 && pw_changes(word) >= e->max_changes;
 }
 
 /* reserve (code == NULL) and book (code != NULL), after the argument checks. */
@@ -121,17 +136,23 @@ take(sb_engine *e, uint32_t bsn, sb_slot slot, uint32_t index, char *code)
         if (person_active(e, &p, now, &seat))
             return SB_DUPLICATE;
     }
+    if (!sb__stock_take(e, slot.location, now))
+        return SB_NO_STOCK;
     sb_place pl;
-    if (sb__place_take(e, index, now, &pl) != SB_OK)
-        return SB_FULL;
+    sb_status st = sb__place_take(e, index, now, &pl);
     /* A hold needs a seat; claim it before storing a new person, so a
      * refused reserve never uses up max_people. */
-    if (!code && sb__place_claim(e, &pl, now, 0) != SB_OK)
-        return SB_NOMEM;
+    if (st == SB_OK && !code && sb__place_claim(e, &pl, now, 0) != SB_OK)
+        st = SB_NOMEM;
+    if (st != SB_OK) {
+        sb__stock_give(e, slot.location, 1);
+        return st;
+    }
     if (p.number == SB_NO_PERSON) {
         p.number = sb__people_insert(&e->people, bsn);
         if (p.number == SB_NO_PERSON) {
             sb__place_return(e, &pl);
+            sb__stock_give(e, slot.location, 1);
             return SB_NOMEM;
         }
     }
@@ -142,7 +163,6 @@ take(sb_engine *e, uint32_t bsn, sb_slot slot, uint32_t index, char *code)
     p.word = word_load(e, p.number);
     for (uint32_t tries = 0;; tries++) {
         sb_assert(tries < SB_RETRY_MAX);
-        sb_status st = SB_OK;
         uint32_t gen = pw_gen(p.word);
         if (person_active(e, &p, now, &seat))
             st = SB_DUPLICATE;
@@ -150,6 +170,7 @@ take(sb_engine *e, uint32_t bsn, sb_slot slot, uint32_t index, char *code)
             st = SB_NOMEM;
         if (st != SB_OK) {
             sb__place_return(e, &pl);
+            sb__stock_give(e, slot.location, 1);
             return st;
         }
         uint64_t old = p.word;
@@ -268,19 +289,25 @@ cancel(sb_engine *e, uint32_t bsn)
         case PS_REDEEMED:
             return SB_USED;
         case PS_BOOKED:
-            if (!word_swap(e, &p, pw_next(old, PS_NONE, pw_gen(old), 0)))
+            if (over_limit(e, old))
+                return SB_LIMIT;
+            if (!word_swap(e, &p, pw_change(old, PS_NONE, pw_gen(old), 0)))
                 continue;
             atomic_fetch_sub_explicit(&e->slots[pw_where(old)].booked, 1, memory_order_release);
             sb__slot_release(e, pw_where(old), now, release_moment(e, &p, now));
+            sb__stock_give(e, sb__slot_location(e, pw_where(old)), 1);
             return SB_OK;
         case PS_HELD:
             if (!held_seat(e, &p, &seat))
                 continue;
             if (seat_deadline(seat) <= now)
                 return SB_NOT_FOUND;
-            if (!word_swap(e, &p, pw_next(old, PS_NONE, pw_gen(old), 0)))
+            if (over_limit(e, old))
+                return SB_LIMIT;
+            if (!word_swap(e, &p, pw_change(old, PS_NONE, pw_gen(old), 0)))
                 continue;
             sb__seat_release(e, pw_where(old), seat, now, release_moment(e, &p, now));
+            sb__stock_give(e, seat_location(e, pw_where(old)), 1);
             return SB_OK;
         default:
             return SB_NOT_FOUND;
@@ -298,6 +325,84 @@ sb_cancel(sb_engine *e, uint32_t bsn)
     return st;
 }
 
+/* The steps of a reschedule that may fail take a sticker and a place in the
+ * new slot before the person word moves; this gives them back. */
+static void
+unreschedule(sb_engine *e, sb_place *pl, uint16_t to, bool sticker)
+{
+    if (pl)
+        sb__place_return(e, pl);
+    if (sticker)
+        sb__stock_give(e, to, 1);
+}
+
+static sb_status
+reschedule(sb_engine *e, uint32_t bsn, uint32_t index, char *code)
+{
+    person p = {sb__people_find(&e->people, bsn), 0};
+    if (p.number == SB_NO_PERSON)
+        return SB_NOT_FOUND;
+    uint64_t now = sb__clock_now(&e->clock);
+    uint16_t to = sb__slot_location(e, index);
+    p.word = word_load(e, p.number);
+    for (uint32_t tries = 0;; tries++) {
+        sb_assert(tries < SB_RETRY_MAX);
+        uint64_t old = p.word;
+        if (pw_state(old) == PS_REDEEMED)
+            return SB_USED;
+        if (pw_state(old) != PS_BOOKED)
+            return SB_NOT_FOUND;
+        uint32_t from = pw_where(old), gen = pw_gen(old);
+        uint16_t from_location = sb__slot_location(e, from);
+        if (from == index)
+            return SB_DUPLICATE;
+        if (over_limit(e, old))
+            return SB_LIMIT;
+        if (!sb__location_is_open(e, to))
+            return SB_CLOSED;
+        /* A move inside one location keeps its sticker. */
+        bool sticker = to != from_location;
+        if (sticker && !sb__stock_take(e, to, now))
+            return SB_NO_STOCK;
+        sb_place pl;
+        if (sb__place_take(e, index, now, &pl) != SB_OK) {
+            unreschedule(e, NULL, to, sticker);
+            return SB_FULL;
+        }
+        if (gen == SB_MAX_BOOKINGS) {
+            unreschedule(e, &pl, to, sticker);
+            return SB_NOMEM;
+        }
+        if (!word_swap(e, &p, pw_change(old, PS_BOOKED, gen + 1, index))) {
+            unreschedule(e, &pl, to, sticker);
+            continue;
+        }
+        /* Out of the old slot's booked before into the new one's, so no
+         * reader counts the person twice. */
+        sb__place_unseat(e, &pl);
+        atomic_fetch_sub_explicit(&e->slots[from].booked, 1, memory_order_release);
+        atomic_fetch_add_explicit(&e->slots[index].booked, 1, memory_order_release);
+        sb__slot_release(e, from, now, release_moment(e, &p, now));
+        if (sticker)
+            sb__stock_give(e, from_location, 1);
+        sb__code_seal(&e->keys, p.number, gen + 1, code);
+        return SB_OK;
+    }
+}
+
+SB_EXPORT sb_status
+sb_reschedule(sb_engine *e, uint32_t bsn, sb_slot slot, char code[SB_CODE_SIZE])
+{
+    if (!sb__live(e))
+        return SB_INVALID_ARG;
+    uint32_t index;
+    sb_status st = code ? checked_slot(e, bsn, slot, &index) : SB_INVALID_ARG;
+    if (st == SB_OK)
+        st = reschedule(e, bsn, index, code);
+    sb__stat(e, SB_OP_RESCHEDULE, st);
+    return st;
+}
+
 static void
 fill(sb_engine *e, uint32_t bsn, uint32_t slot, sb_state state, uint64_t deadline, sb_booking *out)
 {
@@ -309,28 +414,37 @@ fill(sb_engine *e, uint32_t bsn, uint32_t slot, sb_state state, uint64_t deadlin
     out->deadline_ms = state == SB_STATE_HELD ? e->clock.epoch_ms + deadline : 0;
 }
 
+/* The person's live hold, booking or redeemed booking, read consistently:
+ * false when there is none. */
+static bool
+person_read(sb_engine *e, person *p, uint32_t bsn, uint64_t now, sb_booking *out)
+{
+    uint64_t seat;
+    p->word = word_load(e, p->number);
+    if (!person_active(e, p, now, &seat))
+        return false;
+    switch (pw_state(p->word)) {
+    case PS_HELD:
+        fill(e, bsn, pw_where(p->word) / e->seats_per_slot, SB_STATE_HELD, seat_deadline(seat),
+             out);
+        break;
+    case PS_BOOKED:
+        fill(e, bsn, pw_where(p->word), SB_STATE_BOOKED, 0, out);
+        break;
+    default:
+        fill(e, bsn, pw_where(p->word), SB_STATE_REDEEMED, 0, out);
+        break;
+    }
+    return true;
+}
+
 static sb_status
 lookup(sb_engine *e, uint32_t bsn, sb_booking *out)
 {
     person p = {sb__people_find(&e->people, bsn), 0};
     if (p.number == SB_NO_PERSON)
         return SB_NOT_FOUND;
-    uint64_t now = sb__clock_now(&e->clock), seat;
-    p.word = word_load(e, p.number);
-    if (!person_active(e, &p, now, &seat))
-        return SB_NOT_FOUND;
-    switch (pw_state(p.word)) {
-    case PS_HELD:
-        fill(e, bsn, pw_where(p.word) / e->seats_per_slot, SB_STATE_HELD, seat_deadline(seat), out);
-        break;
-    case PS_BOOKED:
-        fill(e, bsn, pw_where(p.word), SB_STATE_BOOKED, 0, out);
-        break;
-    default:
-        fill(e, bsn, pw_where(p.word), SB_STATE_REDEEMED, 0, out);
-        break;
-    }
-    return SB_OK;
+    return person_read(e, &p, bsn, sb__clock_now(&e->clock), out) ? SB_OK : SB_NOT_FOUND;
 }
 
 SB_EXPORT sb_status
@@ -402,4 +516,25 @@ sb_redeem(sb_engine *e, const char *code, uint32_t bsn)
                                        : SB_INVALID_ID;
     sb__stat(e, SB_OP_REDEEM, st);
     return st;
+}
+
+SB_EXPORT sb_status
+sb_each_booking(sb_engine *e, uint16_t location, int32_t from_day, int32_t to_day,
+                sb_booking_fn fn, void *ctx)
+{
+    if (!sb__live(e) || !fn || location >= e->locations || from_day > to_day)
+        return SB_INVALID_ARG;
+    uint64_t now = sb__clock_now(&e->clock);
+    for (uint32_t number = 0; number < e->people.max; number++) {
+        uint32_t bsn = atomic_load_explicit(&e->people.bsn[number], memory_order_acquire);
+        person p = {number, 0};
+        sb_booking b;
+        if (bsn == 0 || !person_read(e, &p, bsn, now, &b))
+            continue;
+        if (b.slot.location != location || b.slot.day < from_day || b.slot.day > to_day)
+            continue;
+        if (fn(&b, ctx) != 0)
+            break;
+    }
+    return SB_OK;
 }

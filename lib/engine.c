@@ -84,7 +84,8 @@ options_valid(const sb_options *o)
     if (o->max_locations == 0 || o->max_locations > SB_MAX_LOCATIONS || o->days == 0 ||
         o->days > SB_MAX_DAYS || o->windows_per_day == 0 || o->max_people == 0 ||
         o->max_people > SB_MAX_PEOPLE || o->hold_ms == 0 || o->hold_ms > SB_MAX_HOLD_MS ||
-        o->holds_per_slot == 0 || o->holds_per_slot > SB_MAX_HOLDS_PER_SLOT)
+        o->holds_per_slot == 0 || o->holds_per_slot > SB_MAX_HOLDS_PER_SLOT ||
+        o->max_changes > SB_MAX_CHANGES || o->use_stock > 1)
         return false;
     if (o->first_day == INT32_MIN || (int64_t)o->first_day + o->days - 1 > INT32_MAX)
         return false;
@@ -98,6 +99,7 @@ engine_free(sb_engine *e)
     sb__free(e->slots, (size_t)e->nslots * sizeof *e->slots);
     sb__free(e->seats, (size_t)e->nslots * e->seats_per_slot * sizeof *e->seats);
     sb__free(e->open, e->locations);
+    sb__free(e->stock, (size_t)e->locations * sizeof *e->stock);
     sb__free(e->stats, SB_STAT_STRIPES * sizeof *e->stats);
     sb__people_free(&e->people);
     sodium_memzero(&e->keys, sizeof e->keys);
@@ -138,12 +140,16 @@ sb_open(const sb_options *o, sb_engine **out)
     e->seats_per_slot = o->holds_per_slot;
     e->hold_ms = o->hold_ms;
     e->release_delay_ms = o->release_delay_ms;
+    e->max_changes = o->max_changes;
     e->slots = sb__alloc((size_t)e->nslots * sizeof *e->slots);
     e->seats = sb__alloc((size_t)e->nslots * e->seats_per_slot * sizeof *e->seats);
     e->open = sb__alloc(e->locations);
     e->stats = sb__alloc(SB_STAT_STRIPES * sizeof *e->stats);
+    if (o->use_stock)
+        e->stock = sb__alloc((size_t)e->locations * sizeof *e->stock);
     int people = sb__people_init(&e->people, o->max_people);
-    if (!e->slots || !e->seats || !e->open || !e->stats || people != 0 ||
+    if (!e->slots || !e->seats || !e->open || !e->stats || (o->use_stock && !e->stock) ||
+        people != 0 ||
         engine_keys(e, o->code_key) != SB_OK) {
         engine_free(e);
         return SB_NOMEM;

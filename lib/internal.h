@@ -66,11 +66,16 @@ int sb__code_open(const sb_code_keys *k, const char *text, uint32_t *person, uin
  * is a single compare-and-swap, the linearisation point of the call.
  *   bits  0..2   state (PS_*)
  *   bits  3..18  gen: bookings made; the live booking's generation
- *   bits 19..46  where: global seat index (HELD) or slot index (BOOKED,
+ *   bits 19..42  where: global seat index (HELD) or slot index (BOOKED,
  *                REDEEMED); 0 otherwise
+ *   bits 43..46  changes: cancels and reschedules so far, saturating
  *   bits 47..63  version: +1 on every change, so a stale expected value
  *                cannot match after the word went round a cycle */
 enum { PS_NONE = 0, PS_HELD = 1, PS_BOOKED = 2, PS_REDEEMED = 3, PS_EXPIRED = 4 };
+#define PW_WHERE_SHIFT 19
+#define PW_CHANGES_SHIFT (PW_WHERE_SHIFT + SB_SEAT_BITS)
+#define PW_VERSION_SHIFT (PW_CHANGES_SHIFT + SB_CHANGE_BITS)
+_Static_assert(PW_VERSION_SHIFT == 47, "a 17-bit version");
 
 static inline unsigned
 pw_state(uint64_t w)
@@ -85,13 +90,28 @@ pw_gen(uint64_t w)
 static inline uint32_t
 pw_where(uint64_t w)
 {
-    return (uint32_t)((w >> 19) & (SB_MAX_SEATS - 1u));
+    return (uint32_t)((w >> PW_WHERE_SHIFT) & (SB_MAX_SEATS - 1u));
 }
+static inline uint32_t
+pw_changes(uint64_t w)
+{
+    return (uint32_t)((w >> PW_CHANGES_SHIFT) & SB_MAX_CHANGES);
+}
+/* The word after old with a new state, gen and where; changes carried over. */
 static inline uint64_t
 pw_next(uint64_t old, unsigned state, uint32_t gen, uint32_t where)
 {
-    uint64_t ver = (old >> 47) + 1u;
-    return (uint64_t)state | (uint64_t)gen << 3 | (uint64_t)where << 19 | ver << 47;
+    uint64_t ver = (old >> PW_VERSION_SHIFT) + 1u;
+    uint64_t changes = (uint64_t)pw_changes(old) << PW_CHANGES_SHIFT;
+    return (uint64_t)state | (uint64_t)gen << 3 | (uint64_t)where << PW_WHERE_SHIFT | changes |
+           ver << PW_VERSION_SHIFT;
+}
+/* pw_next for a cancel or a reschedule: one more change counted. */
+static inline uint64_t
+pw_change(uint64_t old, unsigned state, uint32_t gen, uint32_t where)
+{
+    uint64_t next = pw_next(old, state, gen, where);
+    return pw_changes(old) < SB_MAX_CHANGES ? next + (UINT64_C(1) << PW_CHANGES_SHIFT) : next;
 }
 
 typedef struct sb_number_stripe {
@@ -183,6 +203,19 @@ typedef struct sb_stat_stripe {
 void sb__stat(sb_engine *e, sb_op op, sb_status st);
 void sb__stat_expired(sb_engine *e, uint64_t n);
 
+/* ---- stock.c: stickers per location (use_stock) ------------------------ */
+
+typedef struct sb_stock {
+    alignas(SB_CACHE_LINE) _Atomic uint64_t available;
+} sb_stock;
+
+/* Takes one sticker at location for a new hold or booking: true, or false
+ * when none is left even after reclaiming the location's dead holds.
+ * Always true without use_stock. */
+bool sb__stock_take(sb_engine *e, uint16_t location, uint64_t now);
+/* Gives n stickers back (no-op without use_stock). */
+void sb__stock_give(sb_engine *e, uint16_t location, uint32_t n);
+
 /* ---- engine.c ----------------------------------------------------------- */
 
 #define SB_MAGIC_OPEN 0x5b0b0c0du
@@ -193,12 +226,14 @@ struct sb_engine {
     uint32_t locations, days, windows, nslots, seats_per_slot;
     int32_t first_day;
     uint32_t hold_ms, release_delay_ms;
+    uint32_t max_changes; /* 0 = unlimited */
     sb_clock clock;
     sb_code_keys keys;
     uint8_t rand_key[16];    /* for release delays */
     sb_slotc *slots;         /* nslots */
     _Atomic uint64_t *seats; /* nslots * seats_per_slot */
     _Atomic uint8_t *open;   /* locations */
+    sb_stock *stock;         /* locations, or NULL without use_stock */
     sb_people people;
     sb_stat_stripe *stats; /* SB_STAT_STRIPES */
 };
@@ -220,6 +255,12 @@ sb__live(const sb_engine *e)
 
 /* Slot index of a valid slot, or UINT32_MAX for an unknown one. */
 uint32_t sb__slot_index(const sb_engine *e, sb_slot s);
+/* The location of a slot index. */
+static inline uint16_t
+sb__slot_location(const sb_engine *e, uint32_t index)
+{
+    return (uint16_t)(index / (e->days * e->windows));
+}
 sb_slot sb__slot_of(const sb_engine *e, uint32_t index);
 bool sb__location_is_open(const sb_engine *e, uint16_t loc);
 

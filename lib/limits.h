@@ -24,11 +24,17 @@
 #define SB_MAX_PEOPLE (1u << SB_PERSON_BITS)
 #define SB_GEN_BITS 16
 #define SB_MAX_BOOKINGS ((1u << SB_GEN_BITS) - 1u) /* generation 0 = none yet */
-/* Seats (live holds and delayed releases) are addressed by 28 bits of a
+/* Seats (live holds and delayed releases) are addressed by 24 bits of a
  * person word; per slot they are scanned linearly, so keep them short. */
-#define SB_SEAT_BITS 28
+#define SB_SEAT_BITS 24
 #define SB_MAX_SEATS (1u << SB_SEAT_BITS)
 #define SB_MAX_HOLDS_PER_SLOT 4096u
+/* Cancels and reschedules are counted per person in 4 bits of the person
+ * word (saturating), so the change limit is at most 15. */
+#define SB_CHANGE_BITS 4
+#define SB_MAX_CHANGES ((1u << SB_CHANGE_BITS) - 1u)
+/* Stickers on one location's shelf. */
+#define SB_MAX_STOCK (UINT64_C(1) << 48)
 /* Seat deadlines are ms since sb_open() in 38 bits: 8.7 years. */
 #define SB_TIME_BITS 38
 #define SB_MAX_TIME_MS ((UINT64_C(1) << SB_TIME_BITS) - 1u)
@@ -51,7 +57,8 @@ _Static_assert(SB_MAX_PEOPLE - 1u <= (1u << SB_PERSON_BITS) - 1u, "person bits")
 _Static_assert(SB_PERSON_BITS + SB_GEN_BITS == 40, "a code carries 40 payload bits");
 _Static_assert(SB_MAX_SLOTS <= SB_MAX_SEATS, "a slot index fits where a seat index does");
 _Static_assert(2 + SB_PERSON_BITS + SB_TIME_BITS == 64, "a seat word is full");
-_Static_assert(3 + SB_GEN_BITS + SB_SEAT_BITS <= 64 - 16, "a person word keeps a 16+ bit version");
+_Static_assert(3 + SB_GEN_BITS + SB_SEAT_BITS + SB_CHANGE_BITS <= 64 - 16,
+               "a person word keeps a 16+ bit version");
 _Static_assert(SB_MAX_HOLDS_PER_SLOT <= (1u << 12), "a seat index in a slot");
 _Static_assert(SB_MAX_BSN < (1u << 30), "a BSN fits 30 bits");
 

@@ -146,6 +146,7 @@ sb__seat_expire(sb_engine *e, uint32_t seat, uint64_t now)
                                                  memory_order_acq_rel, memory_order_relaxed))
         return false;
     atomic_store_explicit(sw, seat_make(SEAT_BUSY, 0, 0), memory_order_release);
+    sb__stock_give(e, sb__slot_location(e, seat / e->seats_per_slot), 1);
     sb__stat_expired(e, 1);
     return true;
 }

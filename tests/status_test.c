@@ -29,6 +29,8 @@ static const struct {
     {SB_NOMEM, 12, "SB_NOMEM"},
     {SB_IO, 13, "SB_IO"},
     {SB_CORRUPT, 14, "SB_CORRUPT"},
+    {SB_NO_STOCK, 15, "SB_NO_STOCK"},
+    {SB_LIMIT, 16, "SB_LIMIT"},
 };
 #define TABLE_SIZE (sizeof TABLE / sizeof TABLE[0])
 
@@ -39,6 +41,8 @@ Test(status, values_are_the_fixed_numbers_of_the_table)
     cr_assert_eq(SB_OK, 0);
     cr_assert_eq(SB_IO, 13);
     cr_assert_eq(SB_CORRUPT, 14);
+    cr_assert_eq(SB_NO_STOCK, 15);
+    cr_assert_eq(SB_LIMIT, 16);
 }
 
 Test(status, the_table_covers_every_status)

@@ -1,0 +1,90 @@
+/*
+ * Sticker stock: with use_stock, every hold and booking holds one sticker of
+ * its location, besides its place in the slot.
+ *
+ * A sticker follows the person word, like the place does: the call that
+ * wins a person's word into HELD or BOOKED took a sticker just before (and
+ * gives it back if it loses), and the call that wins it out of HELD or
+ * BOOKED into nothing (cancel, expiry, a reschedule to another location)
+ * gives it back.  A redeemed booking keeps its sticker: it was used up.
+ * So available + (people holding or booked at the location) is what was
+ * added, at every instant but while a call is between its two steps.
+ *
+ * Taking is a compare-and-swap that never goes below zero: the stock never
+ * goes negative.  When it is empty, the dead holds of the location are
+ * reclaimed once (their stickers come back) before SB_NO_STOCK is answered,
+ * so a hold that ran out never blocks a sticker either.
+ */
+#include "internal.h"
+
+static bool
+take_one(_Atomic uint64_t *available)
+{
+    uint64_t n = atomic_load_explicit(available, memory_order_acquire);
+    for (uint32_t tries = 0; n > 0; tries++) {
+        sb_assert(tries < SB_RETRY_MAX);
+        if (atomic_compare_exchange_weak_explicit(available, &n, n - 1, memory_order_acq_rel,
+                                                  memory_order_acquire))
+            return true;
+    }
+    return false;
+}
+
+bool
+sb__stock_take(sb_engine *e, uint16_t location, uint64_t now)
+{
+    if (!e->stock)
+        return true;
+    _Atomic uint64_t *available = &e->stock[location].available;
+    if (take_one(available))
+        return true;
+    uint32_t per_location = e->days * e->windows, first = location * per_location;
+    for (uint32_t i = first; i < first + per_location; i++)
+        sb__slot_expire(e, i, now);
+    return take_one(available);
+}
+
+void
+sb__stock_give(sb_engine *e, uint16_t location, uint32_t n)
+{
+    if (!e->stock || n == 0)
+        return;
+    atomic_fetch_add_explicit(&e->stock[location].available, n, memory_order_release);
+}
+
+static sb_status
+stock_add(sb_engine *e, uint16_t location, uint32_t count)
+{
+    if (!e->stock || location >= e->locations)
+        return SB_INVALID_ARG;
+    _Atomic uint64_t *available = &e->stock[location].available;
+    uint64_t n = atomic_load_explicit(available, memory_order_relaxed);
+    for (uint32_t tries = 0;; tries++) {
+        sb_assert(tries < SB_RETRY_MAX);
+        /* Far from wrapping, with room for every sticker out to return. */
+        if (n + count > SB_MAX_STOCK)
+            return SB_INVALID_ARG;
+        if (atomic_compare_exchange_weak_explicit(available, &n, n + count, memory_order_acq_rel,
+                                                  memory_order_relaxed))
+            return SB_OK;
+    }
+}
+
+SB_EXPORT sb_status
+sb_stock_add(sb_engine *e, uint16_t location, uint32_t count)
+{
+    if (!sb__live(e))
+        return SB_INVALID_ARG;
+    sb_status st = stock_add(e, location, count);
+    sb__stat(e, SB_OP_STOCK, st);
+    return st;
+}
+
+SB_EXPORT sb_status
+sb_stock_read(sb_engine *e, uint16_t location, uint64_t *available)
+{
+    if (!sb__live(e) || !e->stock || location >= e->locations || !available)
+        return SB_INVALID_ARG;
+    *available = atomic_load_explicit(&e->stock[location].available, memory_order_acquire);
+    return SB_OK;
+}
