@@ -39,6 +39,8 @@
  *                    slots * holds_per_slot <= 16,777,216
  *   bookings         65,535 per person over the engine's life
  *   max_changes      0 (unlimited) .. 15 cancels and reschedules per person
+ *   max_families     0 .. 16,777,216 family bookings over the engine's life;
+ *                    SB_FAMILY_MAX people per family
  *   stock            2^48 stickers on a location's shelf
  *   capacity         UINT32_MAX places per slot
  *   hold_ms          1 .. 2^31-1
@@ -150,7 +152,8 @@ typedef enum sb_op {
     SB_OP_SLOT_READ,
     SB_OP_NEXT_FREE,
     SB_OP_RESCHEDULE,
-    SB_OP_STOCK, /* sb_stock_add */
+    SB_OP_STOCK,      /* sb_stock_add */
+    SB_OP_BOOK_GROUP, /* sb_book_group and sb_book_group_blocker */
     SB_OP_COUNT
 } sb_op;
 
@@ -169,6 +172,7 @@ typedef struct sb_stats {
 
 /* Options.  Always fill with sb_options_init() first, then change fields:
  * fields added in later versions get their defaults that way. */
+#define SB_FAMILIES_AUTO UINT32_MAX
 typedef struct sb_options {
     uint32_t max_locations;          /* default 16 */
     int32_t first_day;               /* first day of the horizon; default: today (UTC) */
@@ -186,6 +190,9 @@ typedef struct sb_options {
     uint8_t use_stock;               /* 1: every hold and booking needs a sticker
                                         from its location's stock (sb_stock_add);
                                         default 0: no stock is kept */
+    uint32_t max_families;           /* family bookings over the engine's life
+                                        (sb_book_group); 0 = none; default
+                                        SB_FAMILIES_AUTO: max_people / 4 */
     uint8_t code_key[32];            /* secret for codes; all zero = random per engine */
     uint64_t (*clock_ms)(void *ctx); /* NULL = wall clock (CLOCK_REALTIME) in ms */
     void *clock_ctx;
@@ -275,6 +282,43 @@ SB_EXPORT sb_status sb_book(sb_engine *e, uint32_t bsn, sb_slot slot, char code[
  * changes), else SB_OK.
  */
 SB_EXPORT sb_status sb_cancel(sb_engine *e, uint32_t bsn);
+
+/*
+ * Families.  One appointment covers up to SB_FAMILY_MAX people, each with a
+ * place at the desk.
+ *
+ * sb_book_group: books the n people of bsns[0..n) into slot with one code,
+ * written to code: all of them or none.  The code verifies for every member
+ * (each with their own BSN) and for nobody else; each member is redeemed on
+ * their own; reserve, book and confirm answer SB_DUPLICATE for a member.
+ * sb_cancel by any member cancels the family's appointment: the places of
+ * the members not yet redeemed return (redeemed ones stay redeemed);
+ * sb_reschedule by any member moves the whole family (SB_USED once a member
+ * was redeemed); sb_lookup shows each member's booking.  A family's cancels
+ * and reschedules count as changes for every member (max_changes): the
+ * family may make as many as its member with the most changes has left.
+ * Returns, in this order: SB_INVALID_ARG (NULL e, bsns or code, n == 0 or
+ * n > SB_FAMILY_MAX), SB_INVALID_ID (a member's BSN), SB_INVALID_ARG (a BSN
+ * twice; unknown location, day or window), SB_CLOSED, SB_DUPLICATE (a member
+ * has a live hold, a booking or a redeemed booking), SB_NO_STOCK (fewer
+ * than n stickers), SB_FULL (fewer than n free places), SB_NOMEM (new
+ * members past max_people, max_families family bookings made, or 65,535
+ * bookings made by the leader bsns[0]), else SB_OK.
+ * A member's own call racing the family booking comes first: the family
+ * then answers SB_DUPLICATE.  Two families racing for the last places never
+ * both get a partial fill: each gets all its places or none.  Lock-free.
+ *
+ * sb_book_group_blocker: the same, and when the status is about one member
+ * (SB_INVALID_ID, SB_INVALID_ARG for a BSN twice, SB_DUPLICATE, SB_NOMEM for
+ * a new member or the leader's bookings), *blocker is that member's index in
+ * bsns; else n.  blocker may be NULL.
+ */
+#define SB_FAMILY_MAX 6
+SB_EXPORT sb_status sb_book_group(sb_engine *e, const uint32_t *bsns, unsigned n, sb_slot slot,
+                                  char code[SB_CODE_SIZE]);
+SB_EXPORT sb_status sb_book_group_blocker(sb_engine *e, const uint32_t *bsns, unsigned n,
+                                          sb_slot slot, char code[SB_CODE_SIZE],
+                                          unsigned *blocker);
 
 /*
  * sb_reschedule: moves the person's booking to slot, atomically: either the

@@ -10,9 +10,13 @@
  *               words say BOOKED, REDEEMED or HELD there;
  *   per seat    a hold seat belongs to a person whose word points at it;
  *   per person  a HELD word points at a hold seat of that person; the
- *               table finds every stored BSN at its own number once.
+ *               table finds every stored BSN at its own number once;
+ *   per family  a booked family's members all point at it;
+ *   per location (use_stock) stickers on the shelf + stickers with people
+ *               holding or booked there + stickers redeemed there == stickers
+ *               added.
  */
-#include "internal.h"
+#include "person.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -23,7 +27,8 @@ typedef struct audit {
     sb_audit_report r;
     char *msg;
     size_t msg_size;
-    uint32_t *count; /* per slot: booked people, redeemed people */
+    uint32_t *count;   /* per slot: booked people, redeemed people */
+    uint64_t *sticker; /* per location: holds (dead or alive), bookings, redeemed */
 } audit;
 
 static void
@@ -34,6 +39,68 @@ violation(audit *a, const char *fmt, ...)
         va_start(ap, fmt);
         vsnprintf(a->msg, a->msg_size, fmt, ap);
         va_end(ap);
+    }
+}
+
+/* A family member counts where the family is booked. */
+static void
+audit_member(audit *a, uint32_t number, uint64_t w)
+{
+    sb_engine *e = a->e;
+    uint32_t f = pw_where(w);
+    if (f >= atomic_load_explicit(&e->families_used, memory_order_acquire)) {
+        violation(a, "person %u is in family %u that was never made", number, f);
+        return;
+    }
+    sb_family *fam = &e->families[f];
+    unsigned i = 0;
+    while (i < fam->n && fam->member[i] != number)
+        i++;
+    if (i == fam->n) {
+        violation(a, "person %u points at family %u that lacks them", number, f);
+        return;
+    }
+    uint64_t fw = atomic_load_explicit(&fam->word, memory_order_acquire);
+    bool redeemed = fw_redeemed(fw) & 1u << i;
+    if (fw_state(fw) == FS_PENDING)
+        violation(a, "family %u is still claiming its members", f);
+    if (fw_state(fw) == FS_BOOKED || redeemed) {
+        a->count[2 * (size_t)fw_slot(fw) + redeemed]++;
+        a->sticker[sb__slot_location(e, fw_slot(fw))]++;
+    }
+}
+
+/* Every member of a booked family points at it. */
+static void
+audit_families(audit *a)
+{
+    sb_engine *e = a->e;
+    uint32_t used = atomic_load_explicit(&e->families_used, memory_order_acquire);
+    for (uint32_t f = 0; f < used; f++) {
+        sb_family *fam = &e->families[f];
+        uint64_t fw = atomic_load_explicit(&fam->word, memory_order_acquire);
+        if (fw_state(fw) != FS_BOOKED)
+            continue;
+        for (unsigned i = 0; i < fam->n; i++) {
+            uint64_t w = atomic_load_explicit(&e->people.word[fam->member[i]], memory_order_acquire);
+            if (!is_family_word(w) || pw_where(w) != f)
+                violation(a, "family %u: member %u does not point at it", f, fam->member[i]);
+        }
+    }
+}
+
+/* Stickers are neither made nor lost. */
+static void
+audit_stock(audit *a)
+{
+    sb_engine *e = a->e;
+    for (uint32_t loc = 0; e->stock && loc < e->locations; loc++) {
+        uint64_t shelf = atomic_load_explicit(&e->stock[loc].available, memory_order_acquire);
+        uint64_t added = atomic_load_explicit(&e->stock[loc].added, memory_order_acquire);
+        if (shelf + a->sticker[loc] != added)
+            violation(a, "location %u: %llu stickers on the shelf + %llu with people != %llu added",
+                      loc, (unsigned long long)shelf, (unsigned long long)a->sticker[loc],
+                      (unsigned long long)added);
     }
 }
 
@@ -60,13 +127,17 @@ audit_people(audit *a)
             uint64_t s = atomic_load_explicit(&e->seats[where], memory_order_acquire);
             if (seat_tag(s) != SEAT_HOLD || seat_owner(s) != number)
                 violation(a, "BSN %09u is HELD on seat %u that is not its hold", bsn, where);
+            a->sticker[seat_location(e, where)]++;
             break;
         }
         case PS_BOOKED:
-            a->count[2 * (size_t)where]++;
-            break;
         case PS_REDEEMED:
-            a->count[2 * (size_t)where + 1]++;
+            a->count[2 * (size_t)where + (pw_state(w) == PS_REDEEMED)]++;
+            a->sticker[sb__slot_location(e, where)]++;
+            break;
+        case PS_FAMILY:
+        case PS_FAMILY_X:
+            audit_member(a, number, w);
             break;
         }
     }
@@ -136,12 +207,19 @@ sb_audit(sb_engine *e, sb_audit_report *out, char *msg, size_t msg_size)
     if (msg && msg_size)
         msg[0] = '\0';
     a.count = calloc((size_t)e->nslots * 2, sizeof *a.count);
-    if (!a.count)
+    a.sticker = calloc(e->locations, sizeof *a.sticker);
+    if (!a.count || !a.sticker) {
+        free(a.count);
+        free(a.sticker);
         return SB_NOMEM;
+    }
     audit_people(&a);
+    audit_families(&a);
+    audit_stock(&a);
     for (uint32_t i = 0; i < e->nslots; i++)
         audit_slot(&a, i);
     free(a.count);
+    free(a.sticker);
     if (out)
         *out = a.r;
     return a.r.violations ? SB_CORRUPT : SB_OK;

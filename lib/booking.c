@@ -15,112 +15,7 @@
  * Progress: lock-free.  A loop goes round again only when the person word
  * changed under it, that is, when another call on the same person succeeded.
  */
-#include "internal.h"
-
-#include <sodium.h>
-
-typedef struct person {
-    uint32_t number;
-    uint64_t word;
-} person;
-
-static _Atomic uint64_t *
-word_of(sb_engine *e, uint32_t number)
-{
-    return &e->people.word[number];
-}
-
-static uint64_t
-word_load(sb_engine *e, uint32_t number)
-{
-    return atomic_load_explicit(word_of(e, number), memory_order_acquire);
-}
-
-static bool
-word_swap(sb_engine *e, person *p, uint64_t next)
-{
-    return atomic_compare_exchange_strong_explicit(word_of(e, p->number), &p->word, next,
-                                                   memory_order_acq_rel, memory_order_acquire);
-}
-
-/* The seat word of a HELD person, read consistently with the person word:
- * false (and p->word reloaded) when the person word changed meanwhile. */
-static bool
-held_seat(sb_engine *e, person *p, uint64_t *seat)
-{
-    *seat = atomic_load_explicit(&e->seats[pw_where(p->word)], memory_order_acquire);
-    uint64_t again = word_load(e, p->number);
-    if (again != p->word) {
-        p->word = again;
-        return false;
-    }
-    sb_assert(seat_tag(*seat) == SEAT_HOLD && seat_owner(*seat) == p->number);
-    return true;
-}
-
-/* Whether the person has a live hold, a booking or a redeemed booking;
- * *seat gets the hold's seat word when HELD.  Reloads p->word until it is
- * read consistently with the seat. */
-static bool
-person_active(sb_engine *e, person *p, uint64_t now, uint64_t *seat)
-{
-    for (uint32_t tries = 0;; tries++) {
-        sb_assert(tries < SB_RETRY_MAX);
-        switch (pw_state(p->word)) {
-        case PS_BOOKED:
-        case PS_REDEEMED:
-            return true;
-        case PS_HELD:
-            if (!held_seat(e, p, seat))
-                continue;
-            return seat_deadline(*seat) > now;
-        default:
-            return false;
-        }
-    }
-}
-
-/* A cancelled place's moment of return: now, or a moment in
- * [now, now + release_delay_ms] a seller cannot predict (keyed SipHash of
- * the person, generation and time). */
-static uint64_t
-release_moment(sb_engine *e, const person *p, uint64_t now)
-{
-    if (e->release_delay_ms == 0)
-        return now;
-    uint64_t in[2] = {p->word, now ^ (uint64_t)p->number << 40};
-    uint64_t r;
-    crypto_shorthash((unsigned char *)&r, (const unsigned char *)in, sizeof in, e->rand_key);
-    uint64_t at = now + r % ((uint64_t)e->release_delay_ms + 1);
-    return at > SB_MAX_TIME_MS ? SB_MAX_TIME_MS : at;
-}
-
-static uint16_t
-seat_location(sb_engine *e, uint32_t seat)
-{
-    return sb__slot_location(e, seat / e->seats_per_slot);
-}
-
-/* Finishes a person's dead hold that the caller's word change replaced:
- * its place and its sticker go back. */
-static void
-drop_dead_hold(sb_engine *e, uint64_t old_word, uint64_t now)
-{
-    if (pw_state(old_word) != PS_HELD)
-        return;
-    uint32_t g = pw_where(old_word);
-    uint64_t s = atomic_load_explicit(&e->seats[g], memory_order_acquire);
-    sb__seat_release(e, g, s, now, 0);
-    sb__stock_give(e, seat_location(e, g), 1);
-    sb__stat_expired(e, 1);
-}
-
-/* Whether one more cancel or reschedule is past the person's limit. */
-static bool
-over_limit(const sb_engine *e, uint64_t word)
-{
-    return e->max_changes != 0 && pw_changes(word) >= e->max_changes;
-}
+#include "person.h"
 
 /* reserve (code == NULL) and book (code != NULL), after the argument checks. */
 static sb_status
@@ -130,13 +25,13 @@ take(sb_engine *e, uint32_t bsn, sb_slot slot, uint32_t index, char *code)
         return SB_CLOSED;
     uint64_t now = sb__clock_now(&e->clock);
     uint64_t seat;
-    person p = {sb__people_find(&e->people, bsn), 0};
+    person p = {sb__people_find(&e->people, bsn), 0, 0};
     if (p.number != SB_NO_PERSON) {
-        p.word = word_load(e, p.number);
-        if (person_active(e, &p, now, &seat))
+        person_load(e, &p, false);
+        if (sb__person_active(e, &p, now, &seat, false))
             return SB_DUPLICATE;
     }
-    if (!sb__stock_take(e, slot.location, now))
+    if (!sb__stock_take(e, slot.location, 1, now))
         return SB_NO_STOCK;
     sb_place pl;
     sb_status st = sb__place_take(e, index, now, &pl);
@@ -160,11 +55,11 @@ take(sb_engine *e, uint32_t bsn, sb_slot slot, uint32_t index, char *code)
         uint64_t deadline = now + e->hold_ms;
         sb__place_hold(e, &pl, p.number, deadline < SB_MAX_TIME_MS ? deadline : SB_MAX_TIME_MS);
     }
-    p.word = word_load(e, p.number);
+    person_load(e, &p, true);
     for (uint32_t tries = 0;; tries++) {
         sb_assert(tries < SB_RETRY_MAX);
-        uint32_t gen = pw_gen(p.word);
-        if (person_active(e, &p, now, &seat))
+        uint32_t gen = pw_gen(p.view);
+        if (sb__person_active(e, &p, now, &seat, true))
             st = SB_DUPLICATE;
         else if (code && gen == SB_MAX_BOOKINGS)
             st = SB_NOMEM;
@@ -173,12 +68,13 @@ take(sb_engine *e, uint32_t bsn, sb_slot slot, uint32_t index, char *code)
             sb__stock_give(e, slot.location, 1);
             return st;
         }
-        uint64_t old = p.word;
-        uint64_t next =
-            code ? pw_next(old, PS_BOOKED, gen + 1, index) : pw_next(old, PS_HELD, gen, pl.seat);
-        if (!word_swap(e, &p, next))
+        uint64_t next = code ? pw_next(p.view, PS_BOOKED, gen + 1, index)
+                             : pw_next(p.view, PS_HELD, gen, pl.seat);
+        if (!word_swap(e, &p, next)) {
+            see(e, &p, true);
             continue;
-        drop_dead_hold(e, old, now);
+        }
+        sb__drop_dead_hold(e, p.view, now);
         if (code) {
             sb__place_unseat(e, &pl);
             atomic_fetch_add_explicit(&e->slots[index].booked, 1, memory_order_release);
@@ -226,33 +122,38 @@ sb_book(sb_engine *e, uint32_t bsn, sb_slot slot, char code[SB_CODE_SIZE])
 static sb_status
 confirm(sb_engine *e, uint32_t bsn, char *code)
 {
-    person p = {sb__people_find(&e->people, bsn), 0};
+    person p = {sb__people_find(&e->people, bsn), 0, 0};
     if (p.number == SB_NO_PERSON)
         return SB_NOT_FOUND;
     uint64_t now = sb__clock_now(&e->clock);
-    p.word = word_load(e, p.number);
+    person_load(e, &p, false);
     for (uint32_t tries = 0;; tries++) {
         sb_assert(tries < SB_RETRY_MAX);
         uint64_t seat;
-        switch (pw_state(p.word)) {
+        switch (pw_state(p.view)) {
         case PS_NONE:
             return SB_NOT_FOUND;
         case PS_EXPIRED:
             return SB_EXPIRED;
         case PS_BOOKED:
         case PS_REDEEMED:
+        case PS_FAMILY:
             return SB_DUPLICATE;
         }
-        if (!held_seat(e, &p, &seat))
+        if (!sb__held_seat(e, &p, &seat)) {
+            see(e, &p, false);
             continue;
+        }
         if (seat_deadline(seat) <= now)
             return SB_EXPIRED;
-        uint32_t gen = pw_gen(p.word), g = pw_where(p.word);
+        uint32_t gen = pw_gen(p.view), g = pw_where(p.view);
         if (gen == SB_MAX_BOOKINGS)
             return SB_NOMEM;
         uint32_t slot = g / e->seats_per_slot;
-        if (!word_swap(e, &p, pw_next(p.word, PS_BOOKED, gen + 1, slot)))
+        if (!word_swap(e, &p, pw_next(p.view, PS_BOOKED, gen + 1, slot))) {
+            see(e, &p, false);
             continue;
+        }
         /* The hold's place becomes the booking's: out of the seat first, then
          * into booked, so no reader counts it twice. */
         sb__seat_vacate(e, g, seat);
@@ -277,36 +178,44 @@ sb_confirm(sb_engine *e, uint32_t bsn, char code[SB_CODE_SIZE])
 static sb_status
 cancel(sb_engine *e, uint32_t bsn)
 {
-    person p = {sb__people_find(&e->people, bsn), 0};
+    person p = {sb__people_find(&e->people, bsn), 0, 0};
     if (p.number == SB_NO_PERSON)
         return SB_NOT_FOUND;
     uint64_t now = sb__clock_now(&e->clock);
-    p.word = word_load(e, p.number);
+    person_load(e, &p, false);
     for (uint32_t tries = 0;; tries++) {
         sb_assert(tries < SB_RETRY_MAX);
-        uint64_t seat, old = p.word;
+        uint64_t seat, old = p.view;
         switch (pw_state(old)) {
         case PS_REDEEMED:
             return SB_USED;
+        case PS_FAMILY:
+            return sb__family_cancel(e, &p, now);
         case PS_BOOKED:
-            if (over_limit(e, old))
+            if (over_limit(e, pw_changes(old)))
                 return SB_LIMIT;
-            if (!word_swap(e, &p, pw_change(old, PS_NONE, pw_gen(old), 0)))
+            if (!word_swap(e, &p, pw_change(old, PS_NONE, pw_gen(old), 0))) {
+                see(e, &p, false);
                 continue;
+            }
             atomic_fetch_sub_explicit(&e->slots[pw_where(old)].booked, 1, memory_order_release);
-            sb__slot_release(e, pw_where(old), now, release_moment(e, &p, now));
+            sb__slot_release(e, pw_where(old), now, sb__release_moment(e, &p, now));
             sb__stock_give(e, sb__slot_location(e, pw_where(old)), 1);
             return SB_OK;
         case PS_HELD:
-            if (!held_seat(e, &p, &seat))
+            if (!sb__held_seat(e, &p, &seat)) {
+                see(e, &p, false);
                 continue;
+            }
             if (seat_deadline(seat) <= now)
                 return SB_NOT_FOUND;
-            if (over_limit(e, old))
+            if (over_limit(e, pw_changes(old)))
                 return SB_LIMIT;
-            if (!word_swap(e, &p, pw_change(old, PS_NONE, pw_gen(old), 0)))
+            if (!word_swap(e, &p, pw_change(old, PS_NONE, pw_gen(old), 0))) {
+                see(e, &p, false);
                 continue;
-            sb__seat_release(e, pw_where(old), seat, now, release_moment(e, &p, now));
+            }
+            sb__seat_release(e, pw_where(old), seat, now, sb__release_moment(e, &p, now));
             sb__stock_give(e, seat_location(e, pw_where(old)), 1);
             return SB_OK;
         default:
@@ -325,29 +234,20 @@ sb_cancel(sb_engine *e, uint32_t bsn)
     return st;
 }
 
-/* The steps of a reschedule that may fail take a sticker and a place in the
- * new slot before the person word moves; this gives them back. */
-static void
-unreschedule(sb_engine *e, sb_place *pl, uint16_t to, bool sticker)
-{
-    if (pl)
-        sb__place_return(e, pl);
-    if (sticker)
-        sb__stock_give(e, to, 1);
-}
-
 static sb_status
 reschedule(sb_engine *e, uint32_t bsn, uint32_t index, char *code)
 {
-    person p = {sb__people_find(&e->people, bsn), 0};
+    person p = {sb__people_find(&e->people, bsn), 0, 0};
     if (p.number == SB_NO_PERSON)
         return SB_NOT_FOUND;
     uint64_t now = sb__clock_now(&e->clock);
     uint16_t to = sb__slot_location(e, index);
-    p.word = word_load(e, p.number);
+    person_load(e, &p, false);
     for (uint32_t tries = 0;; tries++) {
         sb_assert(tries < SB_RETRY_MAX);
-        uint64_t old = p.word;
+        uint64_t old = p.view;
+        if (pw_state(old) == PS_FAMILY)
+            return sb__family_reschedule(e, &p, index, now, code);
         if (pw_state(old) == PS_REDEEMED)
             return SB_USED;
         if (pw_state(old) != PS_BOOKED)
@@ -356,37 +256,40 @@ reschedule(sb_engine *e, uint32_t bsn, uint32_t index, char *code)
         uint16_t from_location = sb__slot_location(e, from);
         if (from == index)
             return SB_DUPLICATE;
-        if (over_limit(e, old))
+        if (over_limit(e, pw_changes(old)))
             return SB_LIMIT;
         if (!sb__location_is_open(e, to))
             return SB_CLOSED;
         /* A move inside one location keeps its sticker. */
         bool sticker = to != from_location;
-        if (sticker && !sb__stock_take(e, to, now))
+        if (sticker && !sb__stock_take(e, to, 1, now))
             return SB_NO_STOCK;
         sb_place pl;
-        if (sb__place_take(e, index, now, &pl) != SB_OK) {
-            unreschedule(e, NULL, to, sticker);
-            return SB_FULL;
+        sb_status st = sb__place_take(e, index, now, &pl);
+        if (st == SB_OK && gen == SB_MAX_BOOKINGS) {
+            sb__place_return(e, &pl);
+            st = SB_NOMEM;
         }
-        if (gen == SB_MAX_BOOKINGS) {
-            unreschedule(e, &pl, to, sticker);
-            return SB_NOMEM;
+        if (st == SB_OK) {
+            if (word_swap(e, &p, pw_change(old, PS_BOOKED, gen + 1, index))) {
+                /* Out of the old slot's booked before into the new one's, so
+                 * no reader counts the person twice. */
+                sb__place_unseat(e, &pl);
+                atomic_fetch_sub_explicit(&e->slots[from].booked, 1, memory_order_release);
+                atomic_fetch_add_explicit(&e->slots[index].booked, 1, memory_order_release);
+                sb__slot_release(e, from, now, sb__release_moment(e, &p, now));
+                if (sticker)
+                    sb__stock_give(e, from_location, 1);
+                sb__code_seal(&e->keys, p.number, gen + 1, code);
+                return SB_OK;
+            }
+            sb__place_return(e, &pl);
+            see(e, &p, false);
         }
-        if (!word_swap(e, &p, pw_change(old, PS_BOOKED, gen + 1, index))) {
-            unreschedule(e, &pl, to, sticker);
-            continue;
-        }
-        /* Out of the old slot's booked before into the new one's, so no
-         * reader counts the person twice. */
-        sb__place_unseat(e, &pl);
-        atomic_fetch_sub_explicit(&e->slots[from].booked, 1, memory_order_release);
-        atomic_fetch_add_explicit(&e->slots[index].booked, 1, memory_order_release);
-        sb__slot_release(e, from, now, release_moment(e, &p, now));
         if (sticker)
-            sb__stock_give(e, from_location, 1);
-        sb__code_seal(&e->keys, p.number, gen + 1, code);
-        return SB_OK;
+            sb__stock_give(e, to, 1);
+        if (st != SB_OK)
+            return st;
     }
 }
 
@@ -403,45 +306,35 @@ sb_reschedule(sb_engine *e, uint32_t bsn, sb_slot slot, char code[SB_CODE_SIZE])
     return st;
 }
 
-static void
-fill(sb_engine *e, uint32_t bsn, uint32_t slot, sb_state state, uint64_t deadline, sb_booking *out)
-{
-    if (!out)
-        return;
-    out->bsn = bsn;
-    out->slot = sb__slot_of(e, slot);
-    out->state = state;
-    out->deadline_ms = state == SB_STATE_HELD ? e->clock.epoch_ms + deadline : 0;
-}
-
 /* The person's live hold, booking or redeemed booking, read consistently:
  * false when there is none. */
 static bool
 person_read(sb_engine *e, person *p, uint32_t bsn, uint64_t now, sb_booking *out)
 {
     uint64_t seat;
-    p->word = word_load(e, p->number);
-    if (!person_active(e, p, now, &seat))
+    person_load(e, p, false);
+    if (!sb__person_active(e, p, now, &seat, false))
         return false;
-    switch (pw_state(p->word)) {
+    uint32_t where = pw_where(p->view);
+    switch (pw_state(p->view)) {
     case PS_HELD:
-        fill(e, bsn, pw_where(p->word) / e->seats_per_slot, SB_STATE_HELD, seat_deadline(seat),
-             out);
-        break;
+        sb__fill(e, bsn, where / e->seats_per_slot, SB_STATE_HELD, seat_deadline(seat), out);
+        return true;
     case PS_BOOKED:
-        fill(e, bsn, pw_where(p->word), SB_STATE_BOOKED, 0, out);
-        break;
+        sb__fill(e, bsn, where, SB_STATE_BOOKED, 0, out);
+        return true;
+    case PS_REDEEMED:
+        sb__fill(e, bsn, where, SB_STATE_REDEEMED, 0, out);
+        return true;
     default:
-        fill(e, bsn, pw_where(p->word), SB_STATE_REDEEMED, 0, out);
-        break;
+        return sb__family_read(e, p, bsn, out);
     }
-    return true;
 }
 
 static sb_status
 lookup(sb_engine *e, uint32_t bsn, sb_booking *out)
 {
-    person p = {sb__people_find(&e->people, bsn), 0};
+    person p = {sb__people_find(&e->people, bsn), 0, 0};
     if (p.number == SB_NO_PERSON)
         return SB_NOT_FOUND;
     return person_read(e, &p, bsn, sb__clock_now(&e->clock), out) ? SB_OK : SB_NOT_FOUND;
@@ -457,6 +350,21 @@ sb_lookup(sb_engine *e, uint32_t bsn, sb_booking *out)
     return st;
 }
 
+/* A genuine code of person `number` presented with another BSN: a family
+ * member's, or a stranger's. */
+static sb_status
+present_member(sb_engine *e, uint32_t number, uint32_t gen, uint32_t bsn, bool redeem,
+               sb_booking *out)
+{
+    person p = {sb__people_find(&e->people, bsn), 0, 0};
+    if (p.number == SB_NO_PERSON)
+        return SB_WRONG_HOLDER;
+    p.word = word_load(e, p.number);
+    if (!is_family_word(p.word) || e->families[pw_where(p.word)].member[0] != number)
+        return SB_WRONG_HOLDER;
+    return sb__family_present(e, &p, number, gen, bsn, redeem, out);
+}
+
 /* verify (redeem == false) and redeem, after the argument checks. */
 static sb_status
 present(sb_engine *e, const char *text, uint32_t bsn, bool redeem, sb_booking *out)
@@ -468,26 +376,31 @@ present(sb_engine *e, const char *text, uint32_t bsn, bool redeem, sb_booking *o
     if (holder == 0)
         return SB_FORGED;
     if (holder != bsn)
-        return SB_WRONG_HOLDER;
-    person p = {number, word_load(e, number)};
+        return present_member(e, number, gen, bsn, redeem, out);
+    person p = {number, 0, 0};
+    person_load(e, &p, false);
     for (uint32_t tries = 0;; tries++) {
         sb_assert(tries < SB_RETRY_MAX);
-        if (gen > pw_gen(p.word))
+        if (pw_state(p.view) == PS_FAMILY)
+            return sb__family_present(e, &p, number, gen, bsn, redeem, out);
+        if (gen > pw_gen(p.view))
             return SB_FORGED; /* same key, but never issued here */
-        unsigned state = pw_state(p.word);
-        if (gen < pw_gen(p.word) || (state != PS_BOOKED && state != PS_REDEEMED))
+        unsigned state = pw_state(p.view);
+        if (gen < pw_gen(p.view) || (state != PS_BOOKED && state != PS_REDEEMED))
             return SB_CANCELLED;
-        uint32_t slot = pw_where(p.word);
+        uint32_t slot = pw_where(p.view);
         if (state == PS_REDEEMED) {
-            fill(e, bsn, slot, SB_STATE_REDEEMED, 0, out);
+            sb__fill(e, bsn, slot, SB_STATE_REDEEMED, 0, out);
             return SB_USED;
         }
         if (!redeem) {
-            fill(e, bsn, slot, SB_STATE_BOOKED, 0, out);
+            sb__fill(e, bsn, slot, SB_STATE_BOOKED, 0, out);
             return SB_OK;
         }
-        if (!word_swap(e, &p, pw_next(p.word, PS_REDEEMED, gen, slot)))
+        if (!word_swap(e, &p, pw_next(p.view, PS_REDEEMED, gen, slot))) {
+            see(e, &p, false);
             continue;
+        }
         atomic_fetch_sub_explicit(&e->slots[slot].booked, 1, memory_order_release);
         atomic_fetch_add_explicit(&e->slots[slot].redeemed, 1, memory_order_release);
         return SB_OK;
@@ -527,7 +440,7 @@ sb_each_booking(sb_engine *e, uint16_t location, int32_t from_day, int32_t to_da
     uint64_t now = sb__clock_now(&e->clock);
     for (uint32_t number = 0; number < e->people.max; number++) {
         uint32_t bsn = atomic_load_explicit(&e->people.bsn[number], memory_order_acquire);
-        person p = {number, 0};
+        person p = {number, 0, 0};
         sb_booking b;
         if (bsn == 0 || !person_read(e, &p, bsn, now, &b))
             continue;

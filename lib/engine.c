@@ -76,6 +76,15 @@ sb_options_init(sb_options *o)
     o->hold_ms = 600000;
     o->release_delay_ms = 0;
     o->holds_per_slot = 128;
+    o->max_families = SB_FAMILIES_AUTO;
+}
+
+static uint32_t
+families_of(const sb_options *o)
+{
+    if (o->max_families != SB_FAMILIES_AUTO)
+        return o->max_families;
+    return o->max_people / 4 > 0 ? o->max_people / 4 : 1;
 }
 
 static bool
@@ -85,7 +94,8 @@ options_valid(const sb_options *o)
         o->days > SB_MAX_DAYS || o->windows_per_day == 0 || o->max_people == 0 ||
         o->max_people > SB_MAX_PEOPLE || o->hold_ms == 0 || o->hold_ms > SB_MAX_HOLD_MS ||
         o->holds_per_slot == 0 || o->holds_per_slot > SB_MAX_HOLDS_PER_SLOT ||
-        o->max_changes > SB_MAX_CHANGES || o->use_stock > 1)
+        o->max_changes > SB_MAX_CHANGES || o->use_stock > 1 ||
+        families_of(o) > SB_MAX_FAMILIES)
         return false;
     if (o->first_day == INT32_MIN || (int64_t)o->first_day + o->days - 1 > INT32_MAX)
         return false;
@@ -100,6 +110,7 @@ engine_free(sb_engine *e)
     sb__free(e->seats, (size_t)e->nslots * e->seats_per_slot * sizeof *e->seats);
     sb__free(e->open, e->locations);
     sb__free(e->stock, (size_t)e->locations * sizeof *e->stock);
+    sb__free(e->families, (size_t)e->max_families * sizeof *e->families);
     sb__free(e->stats, SB_STAT_STRIPES * sizeof *e->stats);
     sb__people_free(&e->people);
     sodium_memzero(&e->keys, sizeof e->keys);
@@ -141,14 +152,18 @@ sb_open(const sb_options *o, sb_engine **out)
     e->hold_ms = o->hold_ms;
     e->release_delay_ms = o->release_delay_ms;
     e->max_changes = o->max_changes;
+    e->max_families = families_of(o);
     e->slots = sb__alloc((size_t)e->nslots * sizeof *e->slots);
     e->seats = sb__alloc((size_t)e->nslots * e->seats_per_slot * sizeof *e->seats);
     e->open = sb__alloc(e->locations);
     e->stats = sb__alloc(SB_STAT_STRIPES * sizeof *e->stats);
     if (o->use_stock)
         e->stock = sb__alloc((size_t)e->locations * sizeof *e->stock);
+    if (e->max_families)
+        e->families = sb__alloc((size_t)e->max_families * sizeof *e->families);
     int people = sb__people_init(&e->people, o->max_people);
     if (!e->slots || !e->seats || !e->open || !e->stats || (o->use_stock && !e->stock) ||
+        (e->max_families && !e->families) ||
         people != 0 ||
         engine_keys(e, o->code_key) != SB_OK) {
         engine_free(e);

@@ -71,7 +71,18 @@ int sb__code_open(const sb_code_keys *k, const char *text, uint32_t *person, uin
  *   bits 43..46  changes: cancels and reschedules so far, saturating
  *   bits 47..63  version: +1 on every change, so a stale expected value
  *                cannot match after the word went round a cycle */
-enum { PS_NONE = 0, PS_HELD = 1, PS_BOOKED = 2, PS_REDEEMED = 3, PS_EXPIRED = 4 };
+enum {
+    PS_NONE = 0,
+    PS_HELD = 1,
+    PS_BOOKED = 2,
+    PS_REDEEMED = 3,
+    PS_EXPIRED = 4,
+    /* A member of family `where` (family.c), the family decides the rest.
+     * Before the family was booked, or once it ended, the person is as
+     * before it: nothing (PS_FAMILY) or a hold that ran out (PS_FAMILY_X). */
+    PS_FAMILY = 5,
+    PS_FAMILY_X = 6,
+};
 #define PW_WHERE_SHIFT 19
 #define PW_CHANGES_SHIFT (PW_WHERE_SHIFT + SB_SEAT_BITS)
 #define PW_VERSION_SHIFT (PW_CHANGES_SHIFT + SB_CHANGE_BITS)
@@ -97,14 +108,22 @@ pw_changes(uint64_t w)
 {
     return (uint32_t)((w >> PW_CHANGES_SHIFT) & SB_MAX_CHANGES);
 }
+static inline uint64_t
+pw_make(unsigned state, uint32_t gen, uint32_t where, uint32_t changes, uint64_t version)
+{
+    return (uint64_t)state | (uint64_t)gen << 3 | (uint64_t)where << PW_WHERE_SHIFT |
+           (uint64_t)changes << PW_CHANGES_SHIFT | version << PW_VERSION_SHIFT;
+}
+static inline uint64_t
+pw_version(uint64_t w)
+{
+    return w >> PW_VERSION_SHIFT;
+}
 /* The word after old with a new state, gen and where; changes carried over. */
 static inline uint64_t
 pw_next(uint64_t old, unsigned state, uint32_t gen, uint32_t where)
 {
-    uint64_t ver = (old >> PW_VERSION_SHIFT) + 1u;
-    uint64_t changes = (uint64_t)pw_changes(old) << PW_CHANGES_SHIFT;
-    return (uint64_t)state | (uint64_t)gen << 3 | (uint64_t)where << PW_WHERE_SHIFT | changes |
-           ver << PW_VERSION_SHIFT;
+    return pw_make(state, gen, where, pw_changes(old), pw_version(old) + 1u);
 }
 /* pw_next for a cancel or a reschedule: one more change counted. */
 static inline uint64_t
@@ -207,14 +226,80 @@ void sb__stat_expired(sb_engine *e, uint64_t n);
 
 typedef struct sb_stock {
     alignas(SB_CACHE_LINE) _Atomic uint64_t available;
+    _Atomic uint64_t added; /* by sb_stock_add, for sb_audit */
 } sb_stock;
 
-/* Takes one sticker at location for a new hold or booking: true, or false
- * when none is left even after reclaiming the location's dead holds.
+/* Takes n stickers at location for new holds or bookings: true, or false
+ * when fewer are left even after reclaiming the location's dead holds.
  * Always true without use_stock. */
-bool sb__stock_take(sb_engine *e, uint16_t location, uint64_t now);
+bool sb__stock_take(sb_engine *e, uint16_t location, uint32_t n, uint64_t now);
 /* Gives n stickers back (no-op without use_stock). */
 void sb__stock_give(sb_engine *e, uint16_t location, uint32_t n);
+
+/* ---- family.c: families booked together --------------------------------- */
+
+/* Family word: the family's state, one compare-and-swap decides each change.
+ *   bits  0..1   state (FS_*)
+ *   bits  2..7   redeemed: one bit per member
+ *   bits  8..31  slot index (BOOKED, CANCELLED)
+ *   bits 32..47  gen: the code's generation (the leader's)
+ *   bits 48..51  base: the most changes a member had made when it was booked
+ *   bits 52..55  changes: base + cancels and reschedules of the family
+ *   bits 56..58  blocker (ABORTED): the member that stopped it, or n */
+enum { FS_PENDING = 0, FS_BOOKED = 1, FS_CANCELLED = 2, FS_ABORTED = 3 };
+
+typedef struct sb_family {
+    _Atomic uint64_t word;
+    uint32_t member[SB_FAMILY_MAX]; /* person numbers; member[0] is the leader */
+    uint16_t gen0;                  /* the gen of its first code */
+    uint8_t n;
+} sb_family;
+
+static inline unsigned
+fw_state(uint64_t w)
+{
+    return (unsigned)(w & 3u);
+}
+static inline unsigned
+fw_redeemed(uint64_t w)
+{
+    return (unsigned)((w >> 2) & 0x3fu);
+}
+static inline uint32_t
+fw_slot(uint64_t w)
+{
+    return (uint32_t)((w >> 8) & (SB_MAX_SLOTS - 1u));
+}
+static inline uint32_t
+fw_gen(uint64_t w)
+{
+    return (uint32_t)((w >> 32) & 0xffffu);
+}
+static inline uint32_t
+fw_base(uint64_t w)
+{
+    return (uint32_t)((w >> 48) & SB_MAX_CHANGES);
+}
+static inline uint32_t
+fw_changes(uint64_t w)
+{
+    return (uint32_t)((w >> 52) & SB_MAX_CHANGES);
+}
+static inline unsigned
+fw_blocker(uint64_t w)
+{
+    return (unsigned)((w >> 56) & 7u);
+}
+static inline uint64_t
+fw_make(unsigned state, unsigned redeemed, uint32_t slot, uint32_t gen, uint32_t base,
+        uint32_t changes, unsigned blocker)
+{
+    return (uint64_t)state | (uint64_t)redeemed << 2 | (uint64_t)slot << 8 | (uint64_t)gen << 32 |
+           (uint64_t)base << 48 | (uint64_t)changes << 52 | (uint64_t)blocker << 56;
+}
+
+/* The plain word a family member's word stands for (see person.h). */
+uint64_t sb__family_view(sb_engine *e, uint32_t number, uint64_t word, bool writer);
 
 /* ---- engine.c ----------------------------------------------------------- */
 
@@ -234,6 +319,10 @@ struct sb_engine {
     _Atomic uint64_t *seats; /* nslots * seats_per_slot */
     _Atomic uint8_t *open;   /* locations */
     sb_stock *stock;         /* locations, or NULL without use_stock */
+    sb_family *families;     /* max_families */
+    uint32_t max_families;
+    alignas(SB_CACHE_LINE) _Atomic uint32_t families_used;
+    char pad_[SB_CACHE_LINE - sizeof(uint32_t)];
     sb_people people;
     sb_stat_stripe *stats; /* SB_STAT_STRIPES */
 };
@@ -275,6 +364,11 @@ typedef struct sb_place {
 
 /* Takes a place; SB_OK or SB_FULL. */
 sb_status sb__place_take(sb_engine *e, uint32_t slot, uint64_t now, sb_place *pl);
+/* Takes n counted places at once (reclaiming the slot's dead holds first
+ * if they are needed): SB_OK or SB_FULL, never a part. */
+sb_status sb__places_take(sb_engine *e, uint32_t slot, uint32_t n, uint64_t now);
+/* Gives n counted places back that were never handed to people. */
+void sb__places_return(sb_engine *e, uint32_t slot, uint32_t n);
 /* Gives a place back that was never handed to a person. */
 void sb__place_return(sb_engine *e, const sb_place *pl);
 /* Gives a counted place a seat of its own (BUSY, the caller's), the first

@@ -33,6 +33,9 @@
  * word (saturating), so the change limit is at most 15. */
 #define SB_CHANGE_BITS 4
 #define SB_MAX_CHANGES ((1u << SB_CHANGE_BITS) - 1u)
+/* A family booking holds its state in one word (family.c): a bit per
+ * member, and its number fits where a slot index does. */
+#define SB_MAX_FAMILIES (1u << SB_SEAT_BITS)
 /* Stickers on one location's shelf. */
 #define SB_MAX_STOCK (UINT64_C(1) << 48)
 /* Seat deadlines are ms since sb_open() in 38 bits: 8.7 years. */

@@ -200,6 +200,31 @@ sb__place_take(sb_engine *e, uint32_t slot, uint64_t now, sb_place *pl)
     return due_take(e, slot, now, &pl->seat) ? SB_OK : SB_FULL;
 }
 
+sb_status
+sb__places_take(sb_engine *e, uint32_t slot, uint32_t n, uint64_t now)
+{
+    _Atomic uint64_t *cw = &counters(e, slot)->cw;
+    for (int round = 0; round < 2; round++) {
+        uint64_t w = atomic_load_explicit(cw, memory_order_acquire);
+        for (uint32_t tries = 0; (uint64_t)CW_TAKEN(w) + n <= CW_CAP(w); tries++) {
+            sb_assert(tries < SB_RETRY_MAX);
+            if (atomic_compare_exchange_weak_explicit(cw, &w, w + n, memory_order_acq_rel,
+                                                      memory_order_acquire))
+                return SB_OK;
+        }
+        if (round == 0)
+            sb__slot_expire(e, slot, now);
+    }
+    return SB_FULL;
+}
+
+void
+sb__places_return(sb_engine *e, uint32_t slot, uint32_t n)
+{
+    uint64_t old = atomic_fetch_sub_explicit(&counters(e, slot)->cw, n, memory_order_release);
+    sb_assert(CW_TAKEN(old) >= n);
+}
+
 void
 sb__place_return(sb_engine *e, const sb_place *pl)
 {

@@ -18,12 +18,12 @@
 #include "internal.h"
 
 static bool
-take_one(_Atomic uint64_t *available)
+take(_Atomic uint64_t *available, uint32_t k)
 {
     uint64_t n = atomic_load_explicit(available, memory_order_acquire);
-    for (uint32_t tries = 0; n > 0; tries++) {
+    for (uint32_t tries = 0; n >= k; tries++) {
         sb_assert(tries < SB_RETRY_MAX);
-        if (atomic_compare_exchange_weak_explicit(available, &n, n - 1, memory_order_acq_rel,
+        if (atomic_compare_exchange_weak_explicit(available, &n, n - k, memory_order_acq_rel,
                                                   memory_order_acquire))
             return true;
     }
@@ -31,17 +31,17 @@ take_one(_Atomic uint64_t *available)
 }
 
 bool
-sb__stock_take(sb_engine *e, uint16_t location, uint64_t now)
+sb__stock_take(sb_engine *e, uint16_t location, uint32_t n, uint64_t now)
 {
     if (!e->stock)
         return true;
     _Atomic uint64_t *available = &e->stock[location].available;
-    if (take_one(available))
+    if (take(available, n))
         return true;
     uint32_t per_location = e->days * e->windows, first = location * per_location;
     for (uint32_t i = first; i < first + per_location; i++)
         sb__slot_expire(e, i, now);
-    return take_one(available);
+    return take(available, n);
 }
 
 void
@@ -65,8 +65,10 @@ stock_add(sb_engine *e, uint16_t location, uint32_t count)
         if (n + count > SB_MAX_STOCK)
             return SB_INVALID_ARG;
         if (atomic_compare_exchange_weak_explicit(available, &n, n + count, memory_order_acq_rel,
-                                                  memory_order_relaxed))
+                                                  memory_order_relaxed)) {
+            atomic_fetch_add_explicit(&e->stock[location].added, count, memory_order_relaxed);
             return SB_OK;
+        }
     }
 }
 

@@ -1,0 +1,81 @@
+/*
+ * What the calls on a person share (person.h): reading a hold together
+ * with its seat, whether a person is active, and what a person leaving a
+ * hold or a booking gives back.
+ */
+#include "person.h"
+
+#include <sodium.h>
+
+bool
+sb__held_seat(sb_engine *e, person *p, uint64_t *seat)
+{
+    *seat = atomic_load_explicit(&e->seats[pw_where(p->view)], memory_order_acquire);
+    uint64_t again = word_load(e, p->number);
+    if (again != p->word) {
+        p->word = again;
+        return false;
+    }
+    sb_assert(seat_tag(*seat) == SEAT_HOLD && seat_owner(*seat) == p->number);
+    return true;
+}
+
+bool
+sb__person_active(sb_engine *e, person *p, uint64_t now, uint64_t *seat, bool writer)
+{
+    for (uint32_t tries = 0;; tries++) {
+        sb_assert(tries < SB_RETRY_MAX);
+        switch (pw_state(p->view)) {
+        case PS_BOOKED:
+        case PS_REDEEMED:
+        case PS_FAMILY:
+            return true;
+        case PS_HELD:
+            if (!sb__held_seat(e, p, seat)) {
+                see(e, p, writer);
+                continue;
+            }
+            return seat_deadline(*seat) > now;
+        default:
+            return false;
+        }
+    }
+}
+
+/* A moment in [now, now + release_delay_ms] a seller cannot predict: keyed
+ * SipHash of the person word and the time. */
+uint64_t
+sb__release_moment(sb_engine *e, const person *p, uint64_t now)
+{
+    if (e->release_delay_ms == 0)
+        return now;
+    uint64_t in[2] = {p->word, now ^ (uint64_t)p->number << 40};
+    uint64_t r;
+    crypto_shorthash((unsigned char *)&r, (const unsigned char *)in, sizeof in, e->rand_key);
+    uint64_t at = now + r % ((uint64_t)e->release_delay_ms + 1);
+    return at > SB_MAX_TIME_MS ? SB_MAX_TIME_MS : at;
+}
+
+void
+sb__drop_dead_hold(sb_engine *e, uint64_t view, uint64_t now)
+{
+    if (pw_state(view) != PS_HELD)
+        return;
+    uint32_t g = pw_where(view);
+    uint64_t s = atomic_load_explicit(&e->seats[g], memory_order_acquire);
+    sb__seat_release(e, g, s, now, 0);
+    sb__stock_give(e, seat_location(e, g), 1);
+    sb__stat_expired(e, 1);
+}
+
+void
+sb__fill(sb_engine *e, uint32_t bsn, uint32_t slot, sb_state state, uint64_t deadline,
+         sb_booking *out)
+{
+    if (!out)
+        return;
+    out->bsn = bsn;
+    out->slot = sb__slot_of(e, slot);
+    out->state = state;
+    out->deadline_ms = state == SB_STATE_HELD ? e->clock.epoch_ms + deadline : 0;
+}

@@ -1,0 +1,105 @@
+/*
+ * A person as the calls of booking.c and family.c see them: the person word
+ * as loaded (the expected value of the next compare-and-swap) and the plain
+ * state it stands for.
+ *
+ * The two differ only for a family member (PS_FAMILY, PS_FAMILY_X): while
+ * the family is booked, or the member was redeemed, the view is PS_FAMILY
+ * and the family decides the rest; before the family was booked and after
+ * it ended, the view is the state the member is in without it (nothing, or
+ * a hold that ran out), with the generation and change count the family
+ * left.  Calls decide on the view and swap the word.
+ */
+#ifndef SB_PERSON_H
+#define SB_PERSON_H
+
+#include "internal.h"
+
+typedef struct person {
+    uint32_t number;
+    uint64_t word; /* as loaded */
+    uint64_t view; /* what it stands for */
+} person;
+
+static inline _Atomic uint64_t *
+word_of(sb_engine *e, uint32_t number)
+{
+    return &e->people.word[number];
+}
+
+static inline uint64_t
+word_load(sb_engine *e, uint32_t number)
+{
+    return atomic_load_explicit(word_of(e, number), memory_order_acquire);
+}
+
+static inline bool
+is_family_word(uint64_t w)
+{
+    return pw_state(w) == PS_FAMILY || pw_state(w) == PS_FAMILY_X;
+}
+
+/* Computes p->view from p->word.  A writer (a call that may replace the
+ * word) first stops a family booking still claiming this person. */
+static inline void
+see(sb_engine *e, person *p, bool writer)
+{
+    p->view = is_family_word(p->word) ? sb__family_view(e, p->number, p->word, writer) : p->word;
+}
+
+/* Loads the word and sees it. */
+static inline void
+person_load(sb_engine *e, person *p, bool writer)
+{
+    p->word = word_load(e, p->number);
+    see(e, p, writer);
+}
+
+/* Swaps the word from p->word to next; on failure p->word is reloaded (and
+ * must be seen again). */
+static inline bool
+word_swap(sb_engine *e, person *p, uint64_t next)
+{
+    return atomic_compare_exchange_strong_explicit(word_of(e, p->number), &p->word, next,
+                                                   memory_order_acq_rel, memory_order_acquire);
+}
+
+/* The seat word of a HELD person, read consistently with the person word:
+ * false (and p->word reloaded) when the person word changed meanwhile. */
+bool sb__held_seat(sb_engine *e, person *p, uint64_t *seat);
+/* Whether the person has a live hold, a booking, a redeemed booking or a
+ * family booking; *seat gets the hold's seat word when HELD.  Reloads and
+ * sees p->word until it is read consistently with the seat. */
+bool sb__person_active(sb_engine *e, person *p, uint64_t now, uint64_t *seat, bool writer);
+/* A freed place's moment of return: now, or within release_delay_ms. */
+uint64_t sb__release_moment(sb_engine *e, const person *p, uint64_t now);
+/* Finishes the dead hold of view that the caller's swap replaced: its
+ * place and its sticker go back.  No-op unless view is HELD. */
+void sb__drop_dead_hold(sb_engine *e, uint64_t view, uint64_t now);
+/* Whether one more change is past the limit for a person with `changes`. */
+static inline bool
+over_limit(const sb_engine *e, uint32_t changes)
+{
+    return e->max_changes != 0 && changes >= e->max_changes;
+}
+/* Fills out (if not NULL) with a booking of bsn in slot. */
+void sb__fill(sb_engine *e, uint32_t bsn, uint32_t slot, sb_state state, uint64_t deadline,
+              sb_booking *out);
+
+static inline uint16_t
+seat_location(const sb_engine *e, uint32_t seat)
+{
+    return sb__slot_location(e, seat / e->seats_per_slot);
+}
+
+/* family.c, for a person whose view is PS_FAMILY. */
+sb_status sb__family_cancel(sb_engine *e, person *p, uint64_t now);
+sb_status sb__family_reschedule(sb_engine *e, person *p, uint32_t index, uint64_t now,
+                                char *code);
+/* false when the family was cancelled since p was seen. */
+bool sb__family_read(sb_engine *e, const person *p, uint32_t bsn, sb_booking *out);
+/* verify and redeem of a family code (leader, gen) presented by person p. */
+sb_status sb__family_present(sb_engine *e, person *p, uint32_t leader, uint32_t gen,
+                             uint32_t bsn, bool redeem, sb_booking *out);
+
+#endif
