@@ -41,6 +41,7 @@
  *   max_changes      0 (unlimited) .. 15 cancels and reschedules per person
  *   max_families     0 .. 16,777,216 family bookings over the engine's life;
  *                    SB_FAMILY_MAX people per family
+ *   max_waiting      max_locations * max_waiting <= 16,777,216 entries
  *   stock            2^48 stickers on a location's shelf
  *   capacity         UINT32_MAX places per slot
  *   hold_ms          1 .. 2^31-1
@@ -120,13 +121,20 @@ SB_EXPORT int32_t sb_day_from_civil(int year, unsigned month, unsigned day);
 /* 1 if bsn is a valid BSN (0 < bsn <= 999999999, 11-check), else 0. */
 SB_EXPORT int sb_bsn_valid(uint32_t bsn);
 
-typedef enum sb_state { SB_STATE_HELD = 1, SB_STATE_BOOKED, SB_STATE_REDEEMED } sb_state;
+typedef enum sb_state {
+    SB_STATE_HELD = 1,
+    SB_STATE_BOOKED,
+    SB_STATE_REDEEMED,
+    SB_STATE_WAITING /* on the waiting list (sb_wait) */
+} sb_state;
 
 typedef struct sb_booking {
     uint32_t bsn;
-    sb_slot slot;
+    sb_slot slot; /* WAITING: the location and the first day of the range */
     sb_state state;
     uint64_t deadline_ms; /* the hold's deadline (clock ms) when HELD, else 0 */
+    uint32_t position;    /* WAITING: people waiting ahead at the location */
+    int32_t last_day;     /* WAITING: the last day of the range */
 } sb_booking;
 
 typedef struct sb_slot_info {
@@ -154,6 +162,7 @@ typedef enum sb_op {
     SB_OP_RESCHEDULE,
     SB_OP_STOCK,      /* sb_stock_add */
     SB_OP_BOOK_GROUP, /* sb_book_group and sb_book_group_blocker */
+    SB_OP_WAIT,
     SB_OP_COUNT
 } sb_op;
 
@@ -173,6 +182,7 @@ typedef struct sb_stats {
 /* Options.  Always fill with sb_options_init() first, then change fields:
  * fields added in later versions get their defaults that way. */
 #define SB_FAMILIES_AUTO UINT32_MAX
+#define SB_WAITING_AUTO UINT32_MAX
 typedef struct sb_options {
     uint32_t max_locations;          /* default 16 */
     int32_t first_day;               /* first day of the horizon; default: today (UTC) */
@@ -193,6 +203,10 @@ typedef struct sb_options {
     uint32_t max_families;           /* family bookings over the engine's life
                                         (sb_book_group); 0 = none; default
                                         SB_FAMILIES_AUTO: max_people / 4 */
+    uint32_t max_waiting;            /* waiting-list places per location (sb_wait);
+                                        0 = no waiting list; default
+                                        SB_WAITING_AUTO: 1,024, or less so that
+                                        max_locations * max_waiting <= 2^24 */
     uint8_t code_key[32];            /* secret for codes; all zero = random per engine */
     uint64_t (*clock_ms)(void *ctx); /* NULL = wall clock (CLOCK_REALTIME) in ms */
     void *clock_ctx;
@@ -269,8 +283,10 @@ SB_EXPORT sb_status sb_confirm(sb_engine *e, uint32_t bsn, char code[SB_CODE_SIZ
 SB_EXPORT sb_status sb_book(sb_engine *e, uint32_t bsn, sb_slot slot, char code[SB_CODE_SIZE]);
 
 /*
- * sb_cancel: drops the person's live hold or booking.  Its place returns to
- * the slot at once, or with release_delay_ms at a random moment within the
+ * sb_cancel: drops the person's live hold or booking (or their place on
+ * the waiting list).  Its place returns to the slot, or goes to the first
+ * person on the waiting list it fits, at once, or with release_delay_ms at
+ * a random moment within the
  * delay (counted meanwhile as pending, in none of held, booked, redeemed and
  * free; it waits in one of the slot's holds_per_slot seats, and returns at
  * once when every seat holds a live hold or another delayed release).  The
@@ -337,9 +353,11 @@ SB_EXPORT sb_status sb_reschedule(sb_engine *e, uint32_t bsn, sb_slot slot,
                                   char code[SB_CODE_SIZE]);
 
 /*
- * sb_lookup: the person's live hold, booking or redeemed booking, in *out.
- * Returns SB_INVALID_ARG (NULL e or out), SB_INVALID_ID, SB_NOT_FOUND (never
- * had one, cancelled, or the hold ran out), else SB_OK.  Wait-free.
+ * sb_lookup: the person's live hold, booking or redeemed booking, or their
+ * place on the waiting list (SB_STATE_WAITING, with position and range), in
+ * *out.  Returns SB_INVALID_ARG (NULL e or out), SB_INVALID_ID, SB_NOT_FOUND
+ * (never had one, cancelled, or the hold ran out), else SB_OK.  Lock-free;
+ * O(max_waiting) for a waiting person (counting who is ahead), else O(1).
  */
 SB_EXPORT sb_status sb_lookup(sb_engine *e, uint32_t bsn, sb_booking *out);
 
@@ -413,6 +431,32 @@ SB_EXPORT sb_status sb_stock_read(sb_engine *e, uint16_t location, uint64_t *ava
 typedef int (*sb_booking_fn)(const sb_booking *booking, void *ctx);
 SB_EXPORT sb_status sb_each_booking(sb_engine *e, uint16_t location, int32_t from_day,
                                     int32_t to_day, sb_booking_fn fn, void *ctx);
+
+/*
+ * The waiting list.  Instead of refreshing sb_next_free, a person waits for
+ * a place at a location between two days.  When a place there frees up (a
+ * cancel, a reschedule away, a family cancelled, sb_release, or a hold or
+ * delayed release reclaimed by sb_expire), the first person on the list
+ * whose range holds its day gets a hold on it at once, as if they had
+ * called sb_reserve: they confirm it as usual, or it runs out and the next
+ * one gets the place when sb_expire reclaims it.  First come, first served;
+ * each person waits once (they leave the list when they get a hold, reserve
+ * or book themselves, or cancel).  Places of holds that ran out reach the
+ * list only through sb_expire: until it runs, a reserve may take them first,
+ * so a server with a waiting list calls sb_expire every second or so.  A
+ * location that is closed gives nobody a place from its list.
+ *
+ * sb_wait: joins the list of location for days from_day .. to_day (clamped
+ * to the horizon).  Returns, in this order: SB_INVALID_ARG (NULL e),
+ * SB_INVALID_ID, SB_INVALID_ARG (unknown location, no waiting list, or no
+ * day of the range inside the horizon), SB_CLOSED, SB_DUPLICATE (the person
+ * waits already, or has a live hold, a booking or a redeemed booking),
+ * SB_NOMEM (max_waiting people wait at the location, or the person is new
+ * and max_people are stored), else SB_OK.  sb_cancel leaves the list (not
+ * counted as a change); sb_lookup shows the place on it.  Lock-free.
+ */
+SB_EXPORT sb_status sb_wait(sb_engine *e, uint32_t bsn, uint16_t location, int32_t from_day,
+                            int32_t to_day);
 
 /*
  * sb_expire: reclaims every hold past its deadline now, and every delayed

@@ -139,6 +139,10 @@ audit_people(audit *a)
         case PS_FAMILY_X:
             audit_member(a, number, w);
             break;
+        case PS_WAITING:
+            if (!sb__wait_audit(e, number, w))
+                violation(a, "BSN %09u waits on entry %u that does not name it", bsn, where);
+            break;
         }
     }
 }

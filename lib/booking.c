@@ -74,7 +74,7 @@ take(sb_engine *e, uint32_t bsn, sb_slot slot, uint32_t index, char *code)
             see(e, &p, true);
             continue;
         }
-        sb__drop_dead_hold(e, p.view, now);
+        sb__leave(e, p.view, now);
         if (code) {
             sb__place_unseat(e, &pl);
             atomic_fetch_add_explicit(&e->slots[index].booked, 1, memory_order_release);
@@ -132,6 +132,7 @@ confirm(sb_engine *e, uint32_t bsn, char *code)
         uint64_t seat;
         switch (pw_state(p.view)) {
         case PS_NONE:
+        case PS_WAITING:
             return SB_NOT_FOUND;
         case PS_EXPIRED:
             return SB_EXPIRED;
@@ -191,6 +192,14 @@ cancel(sb_engine *e, uint32_t bsn)
             return SB_USED;
         case PS_FAMILY:
             return sb__family_cancel(e, &p, now);
+        case PS_WAITING:
+            /* Leaving the waiting list is not a change of a booking. */
+            if (!word_swap(e, &p, pw_next(old, PS_NONE, pw_gen(old), 0))) {
+                see(e, &p, false);
+                continue;
+            }
+            sb__wait_left(e, old);
+            return SB_OK;
         case PS_BOOKED:
             if (over_limit(e, pw_changes(old)))
                 return SB_LIMIT;
@@ -306,13 +315,16 @@ sb_reschedule(sb_engine *e, uint32_t bsn, sb_slot slot, char code[SB_CODE_SIZE])
     return st;
 }
 
-/* The person's live hold, booking or redeemed booking, read consistently:
- * false when there is none. */
+/* The person's live hold, booking or redeemed booking (or place on the
+ * waiting list, with waiting), read consistently: false when there is
+ * none. */
 static bool
-person_read(sb_engine *e, person *p, uint32_t bsn, uint64_t now, sb_booking *out)
+person_read(sb_engine *e, person *p, uint32_t bsn, uint64_t now, bool waiting, sb_booking *out)
 {
     uint64_t seat;
     person_load(e, p, false);
+    if (waiting && pw_state(p->view) == PS_WAITING)
+        return sb__wait_read(e, p, bsn, out);
     if (!sb__person_active(e, p, now, &seat, false))
         return false;
     uint32_t where = pw_where(p->view);
@@ -337,7 +349,7 @@ lookup(sb_engine *e, uint32_t bsn, sb_booking *out)
     person p = {sb__people_find(&e->people, bsn), 0, 0};
     if (p.number == SB_NO_PERSON)
         return SB_NOT_FOUND;
-    return person_read(e, &p, bsn, sb__clock_now(&e->clock), out) ? SB_OK : SB_NOT_FOUND;
+    return person_read(e, &p, bsn, sb__clock_now(&e->clock), true, out) ? SB_OK : SB_NOT_FOUND;
 }
 
 SB_EXPORT sb_status
@@ -442,7 +454,7 @@ sb_each_booking(sb_engine *e, uint16_t location, int32_t from_day, int32_t to_da
         uint32_t bsn = atomic_load_explicit(&e->people.bsn[number], memory_order_acquire);
         person p = {number, 0, 0};
         sb_booking b;
-        if (bsn == 0 || !person_read(e, &p, bsn, now, &b))
+        if (bsn == 0 || !person_read(e, &p, bsn, now, false, &b))
             continue;
         if (b.slot.location != location || b.slot.day < from_day || b.slot.day > to_day)
             continue;

@@ -77,6 +77,16 @@ sb_options_init(sb_options *o)
     o->release_delay_ms = 0;
     o->holds_per_slot = 128;
     o->max_families = SB_FAMILIES_AUTO;
+    o->max_waiting = SB_WAITING_AUTO;
+}
+
+static uint32_t
+waiting_of(const sb_options *o)
+{
+    if (o->max_waiting != SB_WAITING_AUTO)
+        return o->max_waiting;
+    uint32_t fit = SB_MAX_WAITING / (o->max_locations ? o->max_locations : 1);
+    return fit < 1024 ? fit : 1024;
 }
 
 static uint32_t
@@ -95,7 +105,8 @@ options_valid(const sb_options *o)
         o->max_people > SB_MAX_PEOPLE || o->hold_ms == 0 || o->hold_ms > SB_MAX_HOLD_MS ||
         o->holds_per_slot == 0 || o->holds_per_slot > SB_MAX_HOLDS_PER_SLOT ||
         o->max_changes > SB_MAX_CHANGES || o->use_stock > 1 ||
-        families_of(o) > SB_MAX_FAMILIES)
+        families_of(o) > SB_MAX_FAMILIES ||
+        (uint64_t)o->max_locations * waiting_of(o) > SB_MAX_WAITING)
         return false;
     if (o->first_day == INT32_MIN || (int64_t)o->first_day + o->days - 1 > INT32_MAX)
         return false;
@@ -111,6 +122,8 @@ engine_free(sb_engine *e)
     sb__free(e->open, e->locations);
     sb__free(e->stock, (size_t)e->locations * sizeof *e->stock);
     sb__free(e->families, (size_t)e->max_families * sizeof *e->families);
+    sb__free(e->waitq, (size_t)e->locations * sizeof *e->waitq);
+    sb__free(e->wait_ring, (size_t)e->locations * e->wait_cap * sizeof *e->wait_ring);
     sb__free(e->stats, SB_STAT_STRIPES * sizeof *e->stats);
     sb__people_free(&e->people);
     sodium_memzero(&e->keys, sizeof e->keys);
@@ -153,6 +166,7 @@ sb_open(const sb_options *o, sb_engine **out)
     e->release_delay_ms = o->release_delay_ms;
     e->max_changes = o->max_changes;
     e->max_families = families_of(o);
+    e->wait_cap = waiting_of(o);
     e->slots = sb__alloc((size_t)e->nslots * sizeof *e->slots);
     e->seats = sb__alloc((size_t)e->nslots * e->seats_per_slot * sizeof *e->seats);
     e->open = sb__alloc(e->locations);
@@ -161,9 +175,13 @@ sb_open(const sb_options *o, sb_engine **out)
         e->stock = sb__alloc((size_t)e->locations * sizeof *e->stock);
     if (e->max_families)
         e->families = sb__alloc((size_t)e->max_families * sizeof *e->families);
+    if (e->wait_cap) {
+        e->waitq = sb__alloc((size_t)e->locations * sizeof *e->waitq);
+        e->wait_ring = sb__alloc((size_t)e->locations * e->wait_cap * sizeof *e->wait_ring);
+    }
     int people = sb__people_init(&e->people, o->max_people);
     if (!e->slots || !e->seats || !e->open || !e->stats || (o->use_stock && !e->stock) ||
-        (e->max_families && !e->families) ||
+        (e->max_families && !e->families) || (e->wait_cap && (!e->waitq || !e->wait_ring)) ||
         people != 0 ||
         engine_keys(e, o->code_key) != SB_OK) {
         engine_free(e);
@@ -251,8 +269,10 @@ release(sb_engine *e, sb_slot slot, uint32_t places)
         if ((w >> 32) + places > UINT32_MAX)
             return SB_INVALID_ARG;
         if (atomic_compare_exchange_weak_explicit(cw, &w, w + ((uint64_t)places << 32),
-                                                  memory_order_acq_rel, memory_order_relaxed))
+                                                  memory_order_acq_rel, memory_order_relaxed)) {
+            sb__wait_release(e, i, places);
             return SB_OK;
+        }
     }
 }
 

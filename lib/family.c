@@ -292,7 +292,7 @@ claim(group *g, unsigned i)
             see(e, &p, true);
             continue;
         }
-        sb__drop_dead_hold(e, p.view, g->now);
+        sb__leave(e, p.view, g->now);
         return true;
     }
 }

@@ -82,6 +82,8 @@ enum {
      * before it: nothing (PS_FAMILY) or a hold that ran out (PS_FAMILY_X). */
     PS_FAMILY = 5,
     PS_FAMILY_X = 6,
+    /* On the waiting list: where is the entry's index (wait.c). */
+    PS_WAITING = 7,
 };
 #define PW_WHERE_SHIFT 19
 #define PW_CHANGES_SHIFT (PW_WHERE_SHIFT + SB_SEAT_BITS)
@@ -233,6 +235,8 @@ typedef struct sb_stock {
  * when fewer are left even after reclaiming the location's dead holds.
  * Always true without use_stock. */
 bool sb__stock_take(sb_engine *e, uint16_t location, uint32_t n, uint64_t now);
+/* Takes n stickers if they are on the shelf, reclaiming nothing. */
+bool sb__stock_take_shelf(sb_engine *e, uint16_t location, uint32_t n);
 /* Gives n stickers back (no-op without use_stock). */
 void sb__stock_give(sb_engine *e, uint16_t location, uint32_t n);
 
@@ -301,6 +305,27 @@ fw_make(unsigned state, unsigned redeemed, uint32_t slot, uint32_t gen, uint32_t
 /* The plain word a family member's word stands for (see person.h). */
 uint64_t sb__family_view(sb_engine *e, uint32_t number, uint64_t word, bool writer);
 
+/* ---- wait.c: the waiting list ------------------------------------------- */
+
+typedef struct sb_waitq {
+    alignas(SB_CACHE_LINE) _Atomic uint64_t head; /* tickets below are done */
+    _Atomic uint64_t tail;                        /* the next ticket */
+} sb_waitq;
+
+/* A counted place of slot that a call freed goes to the first waiting
+ * person it fits, or back to the slot. */
+void sb__place_free(sb_engine *e, uint32_t slot, uint64_t now);
+/* Gives a counted place to the first waiting person it fits: true when the
+ * place is gone (given, or back to the slot because no seat was free for
+ * a hold), false when the caller still has it (nobody fits). */
+bool sb__wait_give(sb_engine *e, uint32_t slot, uint64_t now);
+/* Offers up to `places` new places of slot to the waiting list. */
+void sb__wait_release(sb_engine *e, uint32_t slot, uint32_t places);
+/* Whether a PS_WAITING word's entry names its person (sb_audit). */
+bool sb__wait_audit(sb_engine *e, uint32_t number, uint64_t word);
+/* Clears the entry of a person word that was PS_WAITING (view). */
+void sb__wait_left(sb_engine *e, uint64_t view);
+
 /* ---- engine.c ----------------------------------------------------------- */
 
 #define SB_MAGIC_OPEN 0x5b0b0c0du
@@ -321,6 +346,9 @@ struct sb_engine {
     sb_stock *stock;         /* locations, or NULL without use_stock */
     sb_family *families;     /* max_families */
     uint32_t max_families;
+    uint32_t wait_cap;         /* max_waiting: ring entries per location */
+    sb_waitq *waitq;           /* locations, or NULL without a waiting list */
+    _Atomic uint64_t *wait_ring; /* locations * wait_cap */
     alignas(SB_CACHE_LINE) _Atomic uint32_t families_used;
     char pad_[SB_CACHE_LINE - sizeof(uint32_t)];
     sb_people people;

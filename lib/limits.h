@@ -36,6 +36,8 @@
 /* A family booking holds its state in one word (family.c): a bit per
  * member, and its number fits where a slot index does. */
 #define SB_MAX_FAMILIES (1u << SB_SEAT_BITS)
+/* A waiting person's entry index fits where a seat index does. */
+#define SB_MAX_WAITING (1u << SB_SEAT_BITS)
 /* Stickers on one location's shelf. */
 #define SB_MAX_STOCK (UINT64_C(1) << 48)
 /* Seat deadlines are ms since sb_open() in 38 bits: 8.7 years. */

@@ -57,8 +57,9 @@ sb__release_moment(sb_engine *e, const person *p, uint64_t now)
 }
 
 void
-sb__drop_dead_hold(sb_engine *e, uint64_t view, uint64_t now)
+sb__leave(sb_engine *e, uint64_t view, uint64_t now)
 {
+    sb__wait_left(e, view);
     if (pw_state(view) != PS_HELD)
         return;
     uint32_t g = pw_where(view);
@@ -78,4 +79,6 @@ sb__fill(sb_engine *e, uint32_t bsn, uint32_t slot, sb_state state, uint64_t dea
     out->slot = sb__slot_of(e, slot);
     out->state = state;
     out->deadline_ms = state == SB_STATE_HELD ? e->clock.epoch_ms + deadline : 0;
+    out->position = 0;
+    out->last_day = 0;
 }

@@ -73,9 +73,9 @@ bool sb__held_seat(sb_engine *e, person *p, uint64_t *seat);
 bool sb__person_active(sb_engine *e, person *p, uint64_t now, uint64_t *seat, bool writer);
 /* A freed place's moment of return: now, or within release_delay_ms. */
 uint64_t sb__release_moment(sb_engine *e, const person *p, uint64_t now);
-/* Finishes the dead hold of view that the caller's swap replaced: its
- * place and its sticker go back.  No-op unless view is HELD. */
-void sb__drop_dead_hold(sb_engine *e, uint64_t view, uint64_t now);
+/* Finishes what the view the caller's swap replaced left behind: a dead
+ * hold's place and sticker go back; a waiting-list entry is cleared. */
+void sb__leave(sb_engine *e, uint64_t view, uint64_t now);
 /* Whether one more change is past the limit for a person with `changes`. */
 static inline bool
 over_limit(const sb_engine *e, uint32_t changes)
@@ -98,6 +98,8 @@ sb_status sb__family_reschedule(sb_engine *e, person *p, uint32_t index, uint64_
                                 char *code);
 /* false when the family was cancelled since p was seen. */
 bool sb__family_read(sb_engine *e, const person *p, uint32_t bsn, sb_booking *out);
+/* sb_lookup of a waiting person: false when no longer waiting. */
+bool sb__wait_read(sb_engine *e, const person *p, uint32_t bsn, sb_booking *out);
 /* verify and redeem of a family code (leader, gen) presented by person p. */
 sb_status sb__family_present(sb_engine *e, person *p, uint32_t leader, uint32_t gen,
                              uint32_t bsn, bool redeem, sb_booking *out);

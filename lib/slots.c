@@ -226,6 +226,13 @@ sb__places_return(sb_engine *e, uint32_t slot, uint32_t n)
 }
 
 void
+sb__place_free(sb_engine *e, uint32_t slot, uint64_t now)
+{
+    if (!sb__wait_give(e, slot, now))
+        taken_drop(e, slot);
+}
+
+void
 sb__place_return(sb_engine *e, const sb_place *pl)
 {
     if (pl->seat != NO_SEAT)
@@ -306,7 +313,7 @@ sb__seat_release(sb_engine *e, uint32_t seat, uint64_t expect, uint64_t now, uin
     if (next)
         due_lower(e, slot, until);
     else
-        taken_drop(e, slot);
+        sb__place_free(e, slot, now);
 }
 
 void
@@ -330,12 +337,12 @@ sb__slot_release(sb_engine *e, uint32_t slot, uint64_t now, uint64_t until)
         if (due_take(e, slot, now, &seat)) {
             atomic_store_explicit(seat_word(e, seat), pending, memory_order_release);
             due_lower(e, slot, until);
-            taken_drop(e, slot);
+            sb__place_free(e, slot, now);
             return;
         }
         /* Every seat is live: the place returns at once (documented). */
     }
-    taken_drop(e, slot);
+    sb__place_free(e, slot, now);
 }
 
 size_t
@@ -359,12 +366,12 @@ sb__slot_expire(sb_engine *e, uint32_t slot, uint64_t now)
         } else if (tag == SEAT_HOLD) {
             if (sb__seat_expire(e, g, now)) {
                 atomic_store_explicit(seat_word(e, g), 0, memory_order_release);
-                taken_drop(e, slot);
+                sb__place_free(e, slot, now);
                 holds++;
             }
         } else if (atomic_compare_exchange_strong_explicit(
                        seat_word(e, g), &s, 0, memory_order_acq_rel, memory_order_relaxed)) {
-            taken_drop(e, slot);
+            sb__place_free(e, slot, now);
         }
     }
     due_raise(e, slot, seen, earliest);

@@ -31,6 +31,12 @@ take(_Atomic uint64_t *available, uint32_t k)
 }
 
 bool
+sb__stock_take_shelf(sb_engine *e, uint16_t location, uint32_t n)
+{
+    return !e->stock || take(&e->stock[location].available, n);
+}
+
+bool
 sb__stock_take(sb_engine *e, uint16_t location, uint32_t n, uint64_t now)
 {
     if (!e->stock)
