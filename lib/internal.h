@@ -308,9 +308,14 @@ uint64_t sb__family_view(sb_engine *e, uint32_t number, uint64_t word, bool writ
 /* ---- wait.c: the waiting list ------------------------------------------- */
 
 typedef struct sb_waitq {
-    alignas(SB_CACHE_LINE) _Atomic uint64_t head; /* tickets below are done */
-    _Atomic uint64_t tail;                        /* the next ticket */
+    alignas(SB_CACHE_LINE) _Atomic uint64_t tickets; /* the next ticket */
+    _Atomic uint32_t count;                          /* written entries */
 } sb_waitq;
+
+typedef struct sb_wait_entry {
+    _Atomic uint64_t word;   /* person + 1, day range, version, written */
+    _Atomic uint64_t ticket; /* order of arrival at the location */
+} sb_wait_entry;
 
 /* A counted place of slot that a call freed goes to the first waiting
  * person it fits, or back to the slot. */
@@ -348,7 +353,7 @@ struct sb_engine {
     uint32_t max_families;
     uint32_t wait_cap;         /* max_waiting: ring entries per location */
     sb_waitq *waitq;           /* locations, or NULL without a waiting list */
-    _Atomic uint64_t *wait_ring; /* locations * wait_cap */
+    sb_wait_entry *wait_ring; /* locations * wait_cap */
     alignas(SB_CACHE_LINE) _Atomic uint32_t families_used;
     char pad_[SB_CACHE_LINE - sizeof(uint32_t)];
     sb_people people;

@@ -3,43 +3,48 @@
  * place at a location within a day range, and the first one that fits gets
  * a hold when a place frees up.
  *
- * Structure.  Per location, a ring of max_waiting entries and two tickets:
- * head (every ticket below it is done) and tail (the next ticket).  Joining
- * takes ticket t from tail, makes the person word PS_WAITING on entry
- * index g = location * max_waiting + t % max_waiting, then writes the entry:
- * the person, the day range, and t's lap (so an entry left from an earlier
- * lap is never taken for this one).  The person word is the truth: an entry
- * whose person no longer waits on it is dead, and head moves past dead
- * entries only.  An entry not written yet (its joiner is between two steps)
- * stops head there, so its ring place cannot be reused under it.
+ * Structure.  Per location, max_waiting entries and a ticket counter.  An
+ * entry is one word (the person, the day range, a written bit and a small
+ * version) plus the person's ticket.  The person word is the truth: a
+ * person waits on entry g while their word says PS_WAITING on g; an entry
+ * whose person no longer does is dead, and whoever finds it frees it.
  *
- * Serving.  Every call that frees a place (cancel, reschedule, a released
- * place, a hold or a delayed release reclaimed by sb_expire) hands the place
- * to sb__wait_give() instead of giving it back: it scans from head for the
- * first live entry whose range holds the slot's day, gives that person a
- * hold in a seat (seat first, then the person word PS_WAITING -> PS_HELD by
- * compare-and-swap, as a reserve does), or moves on to the next if that
- * person left meanwhile.  With nobody fitting, the place goes back to the
- * slot.  First come, first served: tickets are handed out in order and the
- * scan goes in ticket order.
+ * Joining claims a free entry (compare-and-swap from free), takes the next
+ * ticket, makes the person word PS_WAITING on it, and marks the entry
+ * written; a reader ignores an entry until it is written.  Entries are not
+ * kept in order: the order is the tickets', so a person who waits for
+ * months never holds up the entries of those who came and went after them.
+ *
+ * Serving.  Every call that frees a place (cancel, reschedule, a family
+ * cancelled or moved, sb_release, a hold or a delayed release reclaimed by
+ * sb_expire) hands the place to sb__wait_give() instead of giving it back:
+ * it looks for the live entry with the lowest ticket whose range holds the
+ * slot's day, and gives that person a hold in a seat (seat first, then the
+ * person word PS_WAITING -> PS_HELD by compare-and-swap, as a reserve does),
+ * or looks again if that person left meanwhile.  With nobody fitting, the
+ * place goes back to the slot.  First come, first served.  A count of
+ * written entries keeps the no-waiter case at one load.
  *
  * Progress: lock-free.  Every loop retries a compare-and-swap that another
- * call's success made fail; scans are bounded by max_waiting.
+ * call's success made fail; scans cost O(max_waiting).
  */
 #include "person.h"
 
-#define ENTRY_PERSON_BITS 25 /* person number + 1; 0 = nobody */
-#define ENTRY_LAPS 127u
+#define ENTRY_PERSON_MASK ((UINT64_C(1) << 25) - 1) /* person number + 1; 0 = free */
+#define ENTRY_VERSION_SHIFT 57
+#define ENTRY_WRITTEN (UINT64_C(1) << 63)
 
 static uint64_t
-entry_make(uint32_t person_plus1, uint32_t from, uint32_t to, uint32_t lap)
+entry_make(uint32_t person_plus1, uint32_t from, uint32_t to, uint64_t old)
 {
-    return (uint64_t)person_plus1 | (uint64_t)from << 25 | (uint64_t)to << 41 | (uint64_t)lap << 57;
+    uint64_t version = ((old >> ENTRY_VERSION_SHIFT) + 1) & 0x3f;
+    return (uint64_t)person_plus1 | (uint64_t)from << 25 | (uint64_t)to << 41 |
+           version << ENTRY_VERSION_SHIFT;
 }
 static uint32_t
 entry_person_plus1(uint64_t ent)
 {
-    return (uint32_t)(ent & ((UINT64_C(1) << ENTRY_PERSON_BITS) - 1));
+    return (uint32_t)(ent & ENTRY_PERSON_MASK);
 }
 static uint32_t
 entry_from(uint64_t ent)
@@ -51,63 +56,57 @@ entry_to(uint64_t ent)
 {
     return (uint32_t)((ent >> 41) & 0xffffu);
 }
-static uint32_t
-entry_lap(uint64_t ent)
-{
-    return (uint32_t)(ent >> 57);
-}
-
-/* 1 .. ENTRY_LAPS, so a ring place never written (0) matches no ticket. */
-static uint32_t
-lap_of(const sb_engine *e, uint64_t t)
-{
-    return (uint32_t)((t / e->wait_cap) % ENTRY_LAPS) + 1u;
-}
-
-static uint32_t
-entry_index(const sb_engine *e, uint16_t location, uint64_t t)
-{
-    return location * e->wait_cap + (uint32_t)(t % e->wait_cap);
-}
 
 static _Atomic uint64_t *
 entry_word(sb_engine *e, uint32_t g)
 {
-    return &e->wait_ring[g];
+    return &e->wait_ring[g].word;
 }
 
-enum { ENTRY_UNWRITTEN, ENTRY_DEAD, ENTRY_LIVE };
-
-/* The state of ticket t's entry; *ent and *word (the person's) when LIVE. */
-static int
-entry_state(sb_engine *e, uint16_t location, uint64_t t, uint64_t *ent, uint64_t *word)
+static uint64_t
+entry_load(sb_engine *e, uint32_t g)
 {
-    uint32_t g = entry_index(e, location, t);
-    *ent = atomic_load_explicit(entry_word(e, g), memory_order_acquire);
-    if (entry_lap(*ent) != lap_of(e, t))
-        return ENTRY_UNWRITTEN;
-    uint32_t who = entry_person_plus1(*ent);
-    if (who == 0)
-        return ENTRY_DEAD;
-    *word = atomic_load_explicit(&e->people.word[who - 1], memory_order_acquire);
-    return pw_state(*word) == PS_WAITING && pw_where(*word) == g ? ENTRY_LIVE : ENTRY_DEAD;
+    return atomic_load_explicit(entry_word(e, g), memory_order_acquire);
 }
 
-/* Moves head past the dead entries at the front. */
+static uint16_t
+entry_location(const sb_engine *e, uint32_t g)
+{
+    return (uint16_t)(g / e->wait_cap);
+}
+
+/* Frees entry g if it still is ent (written); counts it out. */
 static void
-advance(sb_engine *e, uint16_t location)
+entry_free(sb_engine *e, uint32_t g, uint64_t ent)
 {
-    sb_waitq *q = &e->waitq[location];
-    uint64_t head = atomic_load_explicit(&q->head, memory_order_acquire);
-    for (uint32_t tries = 0;; tries++) {
-        sb_assert(tries < SB_RETRY_MAX);
-        uint64_t ent, word;
-        if (head >= atomic_load_explicit(&q->tail, memory_order_acquire) ||
-            entry_state(e, location, head, &ent, &word) != ENTRY_DEAD)
-            return;
-        atomic_compare_exchange_weak_explicit(&q->head, &head, head + 1, memory_order_acq_rel,
-                                              memory_order_acquire);
-    }
+    if (atomic_compare_exchange_strong_explicit(entry_word(e, g), &ent, entry_make(0, 0, 0, ent),
+                                                memory_order_acq_rel, memory_order_relaxed) &&
+        (ent & ENTRY_WRITTEN))
+        atomic_fetch_sub_explicit(&e->waitq[entry_location(e, g)].count, 1, memory_order_release);
+}
+
+/* A written entry's waiting person: true and *word when they still wait on
+ * it; a dead entry is freed. */
+static bool
+entry_live(sb_engine *e, uint32_t g, uint64_t ent, uint64_t *word)
+{
+    if (!(ent & ENTRY_WRITTEN))
+        return false;
+    uint32_t who = entry_person_plus1(ent);
+    *word = atomic_load_explicit(&e->people.word[who - 1], memory_order_acquire);
+    if (pw_state(*word) == PS_WAITING && pw_where(*word) == g)
+        return true;
+    entry_free(e, g, ent);
+    return false;
+}
+
+/* The ticket of a live entry, read consistently with it: false when the
+ * entry changed meanwhile. */
+static bool
+entry_ticket(sb_engine *e, uint32_t g, uint64_t ent, uint64_t *ticket)
+{
+    *ticket = atomic_load_explicit(&e->wait_ring[g].ticket, memory_order_acquire);
+    return entry_load(e, g) == ent;
 }
 
 void
@@ -116,41 +115,62 @@ sb__wait_left(sb_engine *e, uint64_t view)
     if (pw_state(view) != PS_WAITING)
         return;
     uint32_t g = pw_where(view);
-    uint64_t ent = atomic_load_explicit(entry_word(e, g), memory_order_acquire);
-    /* Clear it if it still names somebody; a stale one fails the swap. */
+    uint64_t ent = entry_load(e, g), word;
+    /* Its person left: entry_live() finds it dead and frees it (a joiner
+     * that has not marked it written yet frees it itself). */
     if (entry_person_plus1(ent) != 0)
-        atomic_compare_exchange_strong_explicit(entry_word(e, g), &ent,
-                                                entry_make(0, 0, 0, entry_lap(ent)),
-                                                memory_order_acq_rel, memory_order_relaxed);
-    advance(e, (uint16_t)(g / e->wait_cap));
+        entry_live(e, g, ent, &word);
 }
 
-/* Gives the counted place to the waiting person of entry ent, whose word
- * was `word`: true, or false (the place still counted, no seat) when that
- * person left meanwhile or no sticker is left. */
+typedef struct pick {
+    uint32_t g;
+    uint64_t ent, word, ticket;
+} pick;
+
+/* The first come live entry at location whose range holds day. */
 static bool
-give_to(sb_engine *e, uint32_t slot, uint64_t ent, uint64_t word, uint64_t now, bool *dropped)
+first_fitting(sb_engine *e, uint16_t location, uint32_t day, pick *best)
+{
+    bool found = false;
+    uint32_t base = location * e->wait_cap;
+    for (uint32_t g = base; g < base + e->wait_cap; g++) {
+        uint64_t ent = entry_load(e, g), word, ticket;
+        if (!(ent & ENTRY_WRITTEN) || day < entry_from(ent) || day > entry_to(ent) ||
+            !entry_live(e, g, ent, &word) || !entry_ticket(e, g, ent, &ticket))
+            continue;
+        if (!found || ticket < best->ticket) {
+            *best = (pick){g, ent, word, ticket};
+            found = true;
+        }
+    }
+    return found;
+}
+
+/* Gives the counted place to the picked person: SB_OK, SB_FULL when no
+ * seat was free for a hold (the place went back to the slot), SB_NOT_FOUND
+ * when they left meanwhile or no sticker is left (the caller keeps the
+ * place). */
+static sb_status
+give_to(sb_engine *e, uint32_t slot, const pick *pk, uint64_t now)
 {
     uint16_t location = sb__slot_location(e, slot);
-    person p = {entry_person_plus1(ent) - 1, word, word};
+    person p = {entry_person_plus1(pk->ent) - 1, pk->word, pk->word};
     if (!sb__stock_take_shelf(e, location, 1))
-        return false;
+        return SB_NO_STOCK;
     sb_place pl = {slot, UINT32_MAX};
     if (sb__place_claim(e, &pl, now, 0) != SB_OK) {
-        /* Every seat holds a live hold: the place went back to the slot. */
         sb__stock_give(e, location, 1);
-        *dropped = true;
-        return false;
+        return SB_FULL;
     }
     uint64_t deadline = now + e->hold_ms;
     sb__place_hold(e, &pl, p.number, deadline < SB_MAX_TIME_MS ? deadline : SB_MAX_TIME_MS);
-    if (word_swap(e, &p, pw_next(word, PS_HELD, pw_gen(word), pl.seat))) {
-        sb__wait_left(e, word);
-        return true;
+    if (word_swap(e, &p, pw_next(pk->word, PS_HELD, pw_gen(pk->word), pl.seat))) {
+        entry_free(e, pk->g, pk->ent);
+        return SB_OK;
     }
     sb__place_unseat(e, &pl); /* the place stays counted, for the next one */
     sb__stock_give(e, location, 1);
-    return false;
+    return SB_NOT_FOUND;
 }
 
 bool
@@ -159,26 +179,22 @@ sb__wait_give(sb_engine *e, uint32_t slot, uint64_t now)
     if (!e->wait_ring)
         return false;
     uint16_t location = sb__slot_location(e, slot);
-    sb_waitq *q = &e->waitq[location];
-    uint64_t head = atomic_load_explicit(&q->head, memory_order_acquire);
-    uint64_t tail = atomic_load_explicit(&q->tail, memory_order_acquire);
-    if (head == tail || !sb__location_is_open(e, location))
+    if (atomic_load_explicit(&e->waitq[location].count, memory_order_acquire) == 0 ||
+        !sb__location_is_open(e, location))
         return false;
     uint32_t day = (slot / e->windows) % e->days;
-    for (uint64_t t = head; t < tail; t++) {
-        uint64_t ent, word;
-        if (entry_state(e, location, t, &ent, &word) != ENTRY_LIVE || day < entry_from(ent) ||
-            day > entry_to(ent))
-            continue;
-        /* The entry must still be the one the word was read for. */
-        if (atomic_load_explicit(entry_word(e, entry_index(e, location, t)),
-                                 memory_order_acquire) != ent)
-            continue;
-        bool dropped = false;
-        if (give_to(e, slot, ent, word, now, &dropped))
+    pick best = {0, 0, 0, 0};
+    for (uint32_t tries = 0; first_fitting(e, location, day, &best); tries++) {
+        sb_assert(tries < SB_RETRY_MAX);
+        switch (give_to(e, slot, &best, now)) {
+        case SB_OK:
+        case SB_FULL:
             return true;
-        if (dropped)
-            return true;
+        case SB_NO_STOCK:
+            return false;
+        default:
+            continue; /* they left: the next one */
+        }
     }
     return false;
 }
@@ -191,8 +207,7 @@ sb__wait_release(sb_engine *e, uint32_t slot, uint32_t places)
     sb_waitq *q = &e->waitq[sb__slot_location(e, slot)];
     uint64_t now = sb__clock_now(&e->clock);
     for (uint32_t k = 0; k < places; k++) {
-        if (atomic_load_explicit(&q->head, memory_order_acquire) ==
-                atomic_load_explicit(&q->tail, memory_order_acquire) ||
+        if (atomic_load_explicit(&q->count, memory_order_acquire) == 0 ||
             sb__places_take(e, slot, 1, now) != SB_OK)
             return;
         if (!sb__wait_give(e, slot, now)) {
@@ -208,30 +223,36 @@ sb__wait_audit(sb_engine *e, uint32_t number, uint64_t word)
     uint32_t g = pw_where(word);
     if (!e->wait_ring || g >= e->locations * e->wait_cap)
         return false;
-    uint64_t ent = atomic_load_explicit(entry_word(e, g), memory_order_acquire);
-    return entry_person_plus1(ent) == number + 1;
+    uint64_t ent = entry_load(e, g);
+    return (ent & ENTRY_WRITTEN) && entry_person_plus1(ent) == number + 1;
 }
 
-/* Takes a ticket at location: false when the ring is full of live (or not
- * yet written) entries. */
+/* Claims a free entry at location for person `number`, from a spread
+ * start: false when every entry is taken. */
 static bool
-ticket_take(sb_engine *e, uint16_t location, uint64_t *t)
+entry_claim(sb_engine *e, uint16_t location, uint32_t number, uint32_t from, uint32_t to,
+            uint32_t *g)
 {
-    sb_waitq *q = &e->waitq[location];
-    uint64_t tail = atomic_load_explicit(&q->tail, memory_order_acquire);
-    for (uint32_t tries = 0;; tries++) {
-        sb_assert(tries < SB_RETRY_MAX);
-        if (tail - atomic_load_explicit(&q->head, memory_order_acquire) >= e->wait_cap) {
-            advance(e, location);
-            if (tail - atomic_load_explicit(&q->head, memory_order_acquire) >= e->wait_cap)
-                return false;
+    uint32_t base = location * e->wait_cap, start = number % e->wait_cap;
+    for (uint32_t k = 0; k < e->wait_cap; k++) {
+        uint32_t at = base + (start + k) % e->wait_cap;
+        uint64_t ent = entry_load(e, at), word;
+        if (entry_person_plus1(ent) != 0) {
+            /* Taken: being written, or live; a dead one is freed here. */
+            if (!(ent & ENTRY_WRITTEN) || entry_live(e, at, ent, &word))
+                continue;
+            ent = entry_load(e, at);
+            if (entry_person_plus1(ent) != 0)
+                continue;
         }
-        if (atomic_compare_exchange_weak_explicit(&q->tail, &tail, tail + 1, memory_order_acq_rel,
-                                                  memory_order_acquire)) {
-            *t = tail;
+        if (atomic_compare_exchange_strong_explicit(entry_word(e, at), &ent,
+                                                    entry_make(number + 1, from, to, ent),
+                                                    memory_order_acq_rel, memory_order_relaxed)) {
+            *g = at;
             return true;
         }
     }
+    return false;
 }
 
 static sb_status
@@ -245,36 +266,37 @@ wait_join(sb_engine *e, uint32_t bsn, uint16_t location, uint32_t from, uint32_t
         person_load(e, &p, false);
         if (sb__person_active(e, &p, now, &seat, false) || pw_state(p.view) == PS_WAITING)
             return SB_DUPLICATE;
-    }
-    uint64_t t;
-    if (!ticket_take(e, location, &t))
-        return SB_NOMEM;
-    uint32_t g = entry_index(e, location, t), lap = lap_of(e, t);
-    sb_status st = SB_OK;
-    if (p.number == SB_NO_PERSON)
+    } else {
         p.number = sb__people_insert(&e->people, bsn);
-    if (p.number == SB_NO_PERSON)
-        st = SB_NOMEM;
-    else
-        person_load(e, &p, true);
-    for (uint32_t tries = 0; st == SB_OK; tries++) {
+        if (p.number == SB_NO_PERSON)
+            return SB_NOMEM;
+    }
+    uint32_t g;
+    if (!entry_claim(e, location, p.number, from, to, &g))
+        return SB_NOMEM;
+    uint64_t ent = entry_load(e, g);
+    sb_waitq *q = &e->waitq[location];
+    atomic_store_explicit(&e->wait_ring[g].ticket,
+                          atomic_fetch_add_explicit(&q->tickets, 1, memory_order_relaxed),
+                          memory_order_release);
+    person_load(e, &p, true);
+    for (uint32_t tries = 0;; tries++) {
         sb_assert(tries < SB_RETRY_MAX);
         if (sb__person_active(e, &p, now, &seat, true) || pw_state(p.view) == PS_WAITING) {
-            st = SB_DUPLICATE;
+            entry_free(e, g, ent);
+            return SB_DUPLICATE;
+        }
+        if (word_swap(e, &p, pw_next(p.view, PS_WAITING, pw_gen(p.view), g)))
             break;
-        }
-        if (word_swap(e, &p, pw_next(p.view, PS_WAITING, pw_gen(p.view), g))) {
-            sb__leave(e, p.view, now);
-            atomic_store_explicit(entry_word(e, g), entry_make(p.number + 1, from, to, lap),
-                                  memory_order_release);
-            return SB_OK;
-        }
         see(e, &p, true);
     }
-    /* The ticket was taken: mark it done so head can pass it. */
-    atomic_store_explicit(entry_word(e, g), entry_make(0, 0, 0, lap), memory_order_release);
-    advance(e, location);
-    return st;
+    sb__leave(e, p.view, now);
+    atomic_fetch_add_explicit(&q->count, 1, memory_order_relaxed);
+    atomic_store_explicit(entry_word(e, g), ent | ENTRY_WRITTEN, memory_order_release);
+    /* If the person left before the entry was written, free it now. */
+    uint64_t word;
+    entry_live(e, g, ent | ENTRY_WRITTEN, &word);
+    return SB_OK;
 }
 
 SB_EXPORT sb_status
@@ -300,17 +322,16 @@ bool
 sb__wait_read(sb_engine *e, const person *p, uint32_t bsn, sb_booking *out)
 {
     uint32_t g = pw_where(p->view);
-    uint16_t location = (uint16_t)(g / e->wait_cap);
-    uint64_t ent = atomic_load_explicit(entry_word(e, g), memory_order_acquire);
-    if (entry_person_plus1(ent) != p->number + 1)
-        return false; /* not written yet, or served since the word was read */
-    sb_waitq *q = &e->waitq[location];
-    uint64_t head = atomic_load_explicit(&q->head, memory_order_acquire);
-    uint64_t tail = atomic_load_explicit(&q->tail, memory_order_acquire);
-    uint32_t ahead = 0;
-    for (uint64_t t = head; t < tail && entry_index(e, location, t) != g; t++) {
-        uint64_t other, word;
-        ahead += entry_state(e, location, t, &other, &word) == ENTRY_LIVE;
+    uint16_t location = entry_location(e, g);
+    uint64_t ent = entry_load(e, g), mine;
+    if (!(ent & ENTRY_WRITTEN) || entry_person_plus1(ent) != p->number + 1 ||
+        !entry_ticket(e, g, ent, &mine))
+        return false; /* not written yet, or left since the word was read */
+    uint32_t ahead = 0, base = location * e->wait_cap;
+    for (uint32_t at = base; at < base + e->wait_cap; at++) {
+        uint64_t other = entry_load(e, at), word, ticket;
+        ahead += at != g && entry_live(e, at, other, &word) && entry_ticket(e, at, other, &ticket) &&
+                 ticket < mine;
     }
     out->bsn = bsn;
     out->slot = (sb_slot){location, 0, e->first_day + (int32_t)entry_from(ent)};
