@@ -474,13 +474,16 @@ SB_EXPORT void sb_stats_read(sb_engine *e, sb_stats *out);
 /*
  * sb_audit: checks every invariant by walking all slots and people:
  * no slot over capacity; every slot's held, booked and redeemed equal the
- * people holding or booked there; no seat without an owner.  Call it only
+ * people holding or booked there (family members included); no seat
+ * without an owner; every member of a booked family points at it; every
+ * waiting person's entry names them; with use_stock, per location, stickers
+ * on the shelf + stickers with people == stickers added.  Call it only
  * while no other call runs on e (it is meant for tests and the end of a
  * replay).  out may be NULL.  Returns SB_OK when every check passes,
  * SB_INVALID_ARG for NULL e, SB_CORRUPT when one fails: then out->violations
  * counts the failures and the first is described in msg[0..msg_size) (when
- * msg is not NULL).  Allocates a scratch array of 8 bytes per slot
- * (SB_NOMEM if that fails).
+ * msg is not NULL).  Allocates a scratch array of 8 bytes per slot and per
+ * location (SB_NOMEM if that fails).
  */
 typedef struct sb_audit_report {
     uint64_t slots, people, held, booked, redeemed, pending, capacity;
