@@ -262,8 +262,9 @@ SB_EXPORT sb_status sb_release(sb_engine *e, sb_slot slot, uint32_t places);
  * else SB_OK.
  * A hold that ran out never blocks: the person may reserve again at once.
  * With use_stock the hold takes one sticker of the location's stock; it
- * goes back when the hold is cancelled or runs out, and stays with the
- * booking the hold is confirmed into.
+ * goes back when the hold is cancelled, or once a hold that ran out is
+ * reclaimed (see sb_stock_read), and stays with the booking the hold is
+ * confirmed into.
  */
 SB_EXPORT sb_status sb_reserve(sb_engine *e, uint32_t bsn, sb_slot slot);
 
@@ -408,9 +409,12 @@ SB_EXPORT sb_status sb_next_free(sb_engine *e, uint16_t location, int32_t from_d
  * (nothing changes then).  Lock-free.
  *
  * sb_stock_read: the stickers on the shelf now, in *available.  A hold that
- * ran out gives its sticker back when it is reclaimed (by sb_expire, a
- * reserve taking its place, or its owner's next call), so until then it is
- * not counted.  SB_INVALID_ARG as for sb_stock_add or a NULL available.
+ * ran out gives its sticker back when it is reclaimed: by sb_expire, by a
+ * reserve that takes its place in a full slot, by its owner's next
+ * successful reserve, book, sb_wait or family booking, or by a reserve or
+ * book at the location that finds the shelf empty (it reclaims all the
+ * location's dead holds before answering SB_NO_STOCK).  Until then it is
+ * not counted on the shelf.  SB_INVALID_ARG as for sb_stock_add or a NULL available.
  * Wait-free.
  */
 SB_EXPORT sb_status sb_stock_add(sb_engine *e, uint16_t location, uint32_t count);
