@@ -15,14 +15,39 @@
  * sequences run with release_delay_ms = 0 and a separate test checks only
  * the bounds of delayed releases.
  *
- * sb_expire's count depends on which expired holds a later reserve took
- * over (unspecified), so it is checked against bounds: at most the expired
- * holds not yet reclaimed, at least those minus one per reserve or book that
- * took a place in their slot since the last sweep (SB_OK, or SB_NOMEM after
- * the place was found); the next sb_expire answers 0, and the stats counter
- * of reclaimed holds then equals every hold that ever ran out.  At the end of
- * each sequence: sb_audit, every person's lookup, every code issued, and the
- * stats outcome counters against the calls the test made.
+ * Each sequence runs with or without sticker stock (use_stock) and with
+ * max_changes 0 (unlimited) or 1..3, chosen by the seed: every five seeds
+ * mix them, seeds 1..11 cover every pair.  The model counts each
+ * person's changes (cancels and reschedules) and the stickers added to each
+ * shelf; sb_reschedule moves a booking with a new code (the old one then
+ * answers SB_CANCELLED); sb_each_booking walks random ranges, sometimes
+ * stopping early, sometimes looking up or cancelling from inside the walk.
+ *
+ * Dead holds (ran out, not yet reclaimed).  Expired holds count as free at
+ * once, but the engine keeps a dead hold's place and sticker until it is
+ * reclaimed: by sb_expire; by a reserve, book or reschedule that finds the
+ * slot full counting dead holds and takes one's place over; by its owner's
+ * next successful reserve or book; or by a reserve, book or reschedule that
+ * finds the location's shelf empty, which reclaims every dead hold of the
+ * location before it answers SB_NO_STOCK or takes a sticker.  The model
+ * follows these rules exactly but for one thing the contract leaves open:
+ * which dead hold of a full slot a takeover took.  So it keeps, per slot,
+ * bounds on how many dead holds are not yet reclaimed; they are exact until
+ * an owner whose dead hold may or may not have been taken over reserves
+ * again, and exact again after sb_expire or an empty shelf's reclaim.
+ * sb_stock_read is compared after every step: the shelf holds what was added
+ * less one sticker per live hold, booking and redeemed booking of the
+ * location, less its dead holds not yet reclaimed; exactly when the bounds
+ * meet (nearly always), else against the bounds.  No status depends on the
+ * unknown: SB_NO_STOCK answers exactly when nothing is left once the dead
+ * holds are back, because an empty shelf reclaims them first.
+ *
+ * sb_expire's count is checked against the same bounds (exact when they
+ * meet); the next sb_expire answers 0, and the stats counter of reclaimed
+ * holds then equals every hold that ever ran out.  At the end of each
+ * sequence: sb_audit, every person's lookup, every code issued, every
+ * location's walk, and the stats outcome counters against the calls the
+ * test made.
  */
 #include <criterion/criterion.h>
 #include <criterion/logging.h>
@@ -126,21 +151,29 @@ typedef struct mperson {
     int state;         /* P_HELD also when the hold ran out (then "expired") */
     int slot;          /* of the hold or booking */
     uint64_t deadline; /* of the hold */
-    bool swept;        /* the hold ran out and an sb_expire reclaimed it */
+    bool swept;        /* the hold ran out and is known to be reclaimed (by an
+                          sb_expire, or an empty shelf at its location) */
+    bool dead_noted;   /* the hold ran out and is counted in dead_lo/dead_hi */
     uint32_t gen;      /* bookings made */
+    uint32_t changes;  /* cancels and reschedules made */
     int latest;        /* index of the latest code, -1 for none */
 } mperson;
 
 typedef struct model {
+    bool use_stock;
+    uint32_t max_changes; /* 0 = unlimited */
     bool open[NLOC];
     uint32_t capacity[NSLOTS];
-    uint32_t takeovers[NSLOTS]; /* reserves that may have taken an expired hold over */
+    /* bounds on the dead holds of each slot not yet reclaimed (see the top) */
+    uint32_t dead_lo[NSLOTS], dead_hi[NSLOTS];
+    uint64_t stock_added[NLOC]; /* stickers put on each shelf */
     mperson people[NPOOL];
     uint32_t stored;
     mcode *codes;
     size_t ncodes, capcodes;
     uint64_t expired_gone; /* expired holds replaced by their owner's next reserve or book */
     uint64_t now;
+    uint64_t noted_at; /* when m_note_deaths last looked */
 } model;
 
 static int32_t first_day; /* 2022-03-14 */
@@ -223,6 +256,153 @@ m_expired_total(const model *m)
     return n;
 }
 
+static bool
+m_over_limit(const model *m, const mperson *p)
+{
+    return m->max_changes != 0 && p->changes >= m->max_changes;
+}
+
+/* a live hold, a booking or a redeemed booking: what holds a sticker */
+static bool
+m_has_place(const model *m, const mperson *p)
+{
+    return m_live(m, p) || p->state == P_BOOKED || p->state == P_REDEEMED;
+}
+
+static unsigned
+m_location(int s)
+{
+    return (unsigned)s / (NDAYS * NWIN);
+}
+
+/* Holds that ran out since the last step join their slot's dead holds
+ * (none while the clock stands: a new hold outlives the present). */
+static void
+m_note_deaths(model *m)
+{
+    if (m->noted_at == m->now)
+        return;
+    m->noted_at = m->now;
+    for (int i = 0; i < NPOOL; i++) {
+        mperson *p = &m->people[i];
+        if (m_ran_out(m, p) && !p->dead_noted) {
+            p->dead_noted = true;
+            m->dead_lo[p->slot]++;
+            m->dead_hi[p->slot]++;
+        }
+    }
+}
+
+/* Bounds on the stickers on each shelf now: what was added, less one per
+ * live hold, booking and redeemed booking there, less the dead holds not
+ * yet reclaimed.  hi < 0 when the engine let more stickers out than it
+ * had: no answer of sb_stock_read fits then. */
+static void
+m_shelves(const model *m, int64_t lo[NLOC], int64_t hi[NLOC])
+{
+    int64_t have[NLOC], dlo[NLOC] = {0}, dhi[NLOC] = {0};
+    for (unsigned loc = 0; loc < NLOC; loc++)
+        have[loc] = (int64_t)m->stock_added[loc];
+    for (int i = 0; i < NPOOL; i++)
+        if (m_has_place(m, &m->people[i]))
+            have[m_location(m->people[i].slot)]--;
+    for (int s = 0; s < (int)NSLOTS; s++) {
+        dlo[m_location(s)] += m->dead_lo[s];
+        dhi[m_location(s)] += m->dead_hi[s];
+    }
+    for (unsigned loc = 0; loc < NLOC; loc++) {
+        lo[loc] = have[loc] - dhi[loc] < 0 ? 0 : have[loc] - dhi[loc];
+        hi[loc] = have[loc] - dlo[loc];
+    }
+}
+
+/* A reserve, book or reschedule into loc takes a sticker (use_stock):
+ * false for SB_NO_STOCK.  An empty shelf first reclaims every dead hold of
+ * loc; when the model cannot tell whether the shelf was empty, they may or
+ * may not be back.  Either way the answer is known: nothing is left exactly
+ * when nothing is left with every dead hold back. */
+static bool
+m_stock_take(model *m, unsigned loc)
+{
+    if (!m->use_stock)
+        return true;
+    int64_t lo[NLOC], hi[NLOC];
+    m_shelves(m, lo, hi);
+    if (lo[loc] == 0) {
+        bool surely = hi[loc] == 0;
+        for (int s = 0; s < (int)NSLOTS; s++) {
+            if (m_location(s) != loc)
+                continue;
+            m->dead_lo[s] = 0;
+            if (surely)
+                m->dead_hi[s] = 0;
+        }
+        for (int i = 0; i < NPOOL && surely; i++) {
+            mperson *p = &m->people[i];
+            if (m_ran_out(m, p) && m_location(p->slot) == loc)
+                p->swept = true;
+        }
+    }
+    uint64_t used = 0;
+    for (int i = 0; i < NPOOL; i++)
+        if (m_has_place(m, &m->people[i]) && m_location(m->people[i].slot) == loc)
+            used++;
+    return m->stock_added[loc] > used;
+}
+
+/* A reserve, book or reschedule found a free place in slot s (and kept it,
+ * or gave it back on SB_NOMEM).  When the slot was full counting its dead
+ * holds, the place was one of theirs: that dead hold is reclaimed. */
+static void
+m_place_take(model *m, int s)
+{
+    uint32_t used = m->capacity[s] - m_slot(m, s).free;
+    if (used + m->dead_lo[s] >= m->capacity[s]) {
+        m->dead_lo[s]--;
+        m->dead_hi[s]--;
+    } else if (used + m->dead_hi[s] >= m->capacity[s]) {
+        m->dead_hi[s]--; /* full or not: one fewer at most */
+    }
+}
+
+/* The person's dead hold, replaced by their successful reserve or book, is
+ * reclaimed now if a takeover did not reclaim it before. */
+static void
+m_drop_dead(model *m, const mperson *p)
+{
+    if (!m_ran_out(m, p) || p->swept)
+        return;
+    int s = p->slot;
+    uint32_t maybe = m_unreclaimed(m, s); /* p's among them */
+    if (m->dead_lo[s] > 0)
+        m->dead_lo[s]--;
+    if (m->dead_hi[s] > maybe - 1)
+        m->dead_hi[s] = maybe - 1;
+}
+
+static sb_status
+m_cancel_want(const model *m, const mperson *p)
+{
+    if (!p->valid)
+        return SB_INVALID_ID;
+    if (p->state == P_REDEEMED)
+        return SB_USED;
+    if (!m_live(m, p) && p->state != P_BOOKED)
+        return SB_NOT_FOUND; /* nothing, or a hold that ran out */
+    if (m_over_limit(m, p))
+        return SB_LIMIT;
+    return SB_OK;
+}
+
+static void
+m_cancel(model *m, mperson *p)
+{
+    if (p->state == P_BOOKED)
+        m->codes[p->latest].status = C_CANCELLED;
+    p->state = P_NONE;
+    p->changes++;
+}
+
 /* ---- one run: engine, model, clock, and where we are ------------------------ */
 
 typedef struct run {
@@ -236,19 +416,24 @@ typedef struct run {
     sb_engine *e;
     model m;
     uint64_t tally[SB_STATS_OPS][SB_STATS_STATUSES];
-    /* sb_expire calls, holds they reclaimed, calls where takeovers were
-     * possible, calls that found some taken over */
+    /* sb_expire calls, holds they reclaimed, calls whose count the model
+     * knew exactly, calls that found dead holds already taken over */
     uint64_t sweeps[4];
+    uint64_t walks[2];   /* sb_each_booking calls that walked, bookings shown */
+    uint64_t shelves[2]; /* sb_stock_read answers checked against bounds, exactly */
+    int64_t shelved;     /* stickers on all shelves at least, at the last check */
 } run;
 
-#define FAIL(run_, ...)                                                                            \
-    do {                                                                                           \
-        char what_[640];                                                                           \
-        snprintf(what_, sizeof what_, __VA_ARGS__);                                                \
-        snprintf((run_)->msg, sizeof(run_)->msg,                                                   \
-                 "seed %" PRIu64 " step %d (now %" PRIu64 "): %s: %s", (run_)->seed, (run_)->step, \
-                 (run_)->m.now - CLOCK_START, (run_)->desc, what_);                                \
-        longjmp((run_)->fail, 1);                                                                  \
+#define FAIL(run_, ...)                                                                           \
+    do {                                                                                          \
+        char what_[640];                                                                          \
+        snprintf(what_, sizeof what_, __VA_ARGS__);                                               \
+        snprintf((run_)->msg, sizeof(run_)->msg,                                                  \
+                 "seed %" PRIu64 " (use_stock %d, max_changes %" PRIu32 ") step %d (now %" PRIu64 \
+                 "): %s: %s",                                                                     \
+                 (run_)->seed, (int)(run_)->m.use_stock, (run_)->m.max_changes, (run_)->step,     \
+                 (run_)->m.now - CLOCK_START, (run_)->desc, what_);                               \
+        longjmp((run_)->fail, 1);                                                                 \
     } while (0)
 
 static void
@@ -534,18 +719,29 @@ escape(const char *text, char *out, size_t size)
 
 /* ---- comparisons ------------------------------------------------------------ */
 
+static bool
+booking_eq(const sb_booking *a, const sb_booking *b)
+{
+    return a->bsn == b->bsn && a->slot.location == b->slot.location && a->slot.day == b->slot.day &&
+           a->slot.window == b->slot.window && a->state == b->state &&
+           a->deadline_ms == b->deadline_ms;
+}
+
+static const char *
+booking_str(const sb_booking *b, char buf[160])
+{
+    char s[64];
+    snprintf(buf, 160, "{bsn %09" PRIu32 ", slot %s, state %d, deadline %" PRIu64 "}", b->bsn,
+             slot_str(b->slot, s), (int)b->state, b->deadline_ms);
+    return buf;
+}
+
 static void
 expect_booking(run *r, const char *what, const sb_booking *want, const sb_booking *got)
 {
-    char a[64], b[64];
-    if (want->bsn != got->bsn || want->slot.location != got->slot.location ||
-        want->slot.day != got->slot.day || want->slot.window != got->slot.window ||
-        want->state != got->state || want->deadline_ms != got->deadline_ms)
-        FAIL(r,
-             "%s: expected {bsn %09" PRIu32 ", slot %s, state %d, deadline %" PRIu64
-             "}, got {bsn %09" PRIu32 ", slot %s, state %d, deadline %" PRIu64 "}",
-             what, want->bsn, slot_str(want->slot, a), (int)want->state, want->deadline_ms,
-             got->bsn, slot_str(got->slot, b), (int)got->state, got->deadline_ms);
+    char a[160], b[160];
+    if (!booking_eq(want, got))
+        FAIL(r, "%s: expected %s, got %s", what, booking_str(want, a), booking_str(got, b));
 }
 
 static sb_booking
@@ -625,6 +821,8 @@ op_take(run *r, bool book)
     sb_status got = book ? sb_book(r->e, p->bsn, s, code) : sb_reserve(r->e, p->bsn, s);
     count(r, book ? SB_OP_BOOK : SB_OP_RESERVE, got);
 
+    /* m_stock_take also applies what looking at the shelf does: the chain
+     * stops where the engine stops. */
     sb_status want = SB_OK;
     if (!p->valid)
         want = SB_INVALID_ID;
@@ -632,8 +830,10 @@ op_take(run *r, bool book)
         want = SB_INVALID_ARG;
     else if (!m->open[s.location])
         want = SB_CLOSED;
-    else if (m_live(m, p) || p->state == P_BOOKED || p->state == P_REDEEMED)
+    else if (m_has_place(m, p))
         want = SB_DUPLICATE;
+    else if (!m_stock_take(m, s.location))
+        want = SB_NO_STOCK;
     else if (m_slot(m, i).free == 0)
         want = SB_FULL;
     else if (!p->stored && m->stored == MAX_PEOPLE)
@@ -645,12 +845,13 @@ op_take(run *r, bool book)
         for (size_t k = 0; k < sizeof code; k++)
             if (code[k] != '#')
                 FAIL(r, "sb_book wrote the code buffer on %s", sb_status_name(got));
-    /* A call that got as far as taking a place may have taken over an
-     * expired hold of this slot (and given the place back on SB_NOMEM). */
-    if ((want == SB_OK || want == SB_NOMEM) && m_unreclaimed(m, i) > 0)
-        m->takeovers[i]++;
+    /* A call that got as far as taking a place may have taken over a dead
+     * hold of this slot (and given the place back on SB_NOMEM). */
+    if (want == SB_OK || want == SB_NOMEM)
+        m_place_take(m, i);
     if (want != SB_OK)
         return;
+    m_drop_dead(m, p);
     if (p->state == P_HELD) /* ran out: replaced by this call */
         m->expired_gone++;
     if (!p->stored) {
@@ -659,6 +860,7 @@ op_take(run *r, bool book)
     }
     p->slot = i;
     p->swept = false;
+    p->dead_noted = false;
     if (book) {
         p->state = P_BOOKED;
         p->gen++;
@@ -715,22 +917,10 @@ op_cancel(run *r)
     describe(r, "sb_cancel(%09" PRIu32 " = pool #%d)", p->bsn, pi);
     sb_status got = sb_cancel(r->e, p->bsn);
     count(r, SB_OP_CANCEL, got);
-
-    sb_status want;
-    if (!p->valid)
-        want = SB_INVALID_ID;
-    else if (m_live(m, p) || p->state == P_BOOKED)
-        want = SB_OK;
-    else if (p->state == P_REDEEMED)
-        want = SB_USED;
-    else
-        want = SB_NOT_FOUND; /* nothing, or a hold that ran out */
+    sb_status want = m_cancel_want(m, p);
     expect_status(r, want, got);
-    if (want != SB_OK)
-        return;
-    if (p->state == P_BOOKED)
-        m->codes[p->latest].status = C_CANCELLED;
-    p->state = P_NONE;
+    if (want == SB_OK)
+        m_cancel(m, p);
 }
 
 static void
@@ -762,6 +952,101 @@ op_lookup(run *r)
     int pi = pick_person(r, is_active, 500);
     describe(r, "sb_lookup(%09" PRIu32 " = pool #%d)", r->m.people[pi].bsn, pi);
     check_lookup(r, pi);
+}
+
+/* a slot to move a booking to: where it is, another at its location, or
+ * anywhere (outside the engine included) */
+static sb_slot
+pick_move(run *r, const mperson *p)
+{
+    uint32_t k = rbelow(&r->r, 100);
+    if (p->slot < 0 || k >= 50)
+        return pick_slot(r);
+    sb_slot s = slot_at(p->slot);
+    if (k >= 10) {
+        s.day = first_day + (int32_t)rbelow(&r->r, NDAYS);
+        s.window = (uint16_t)rbelow(&r->r, NWIN);
+    }
+    return s;
+}
+
+static void
+op_reschedule(run *r)
+{
+    model *m = &r->m;
+    int pi = pick_person(r, is_booked, 700);
+    mperson *p = &m->people[pi];
+    sb_slot s = pick_move(r, p);
+    int i = slot_index(s);
+    bool no_code = rchance(&r->r, 10);
+    char b[64], a[64];
+    describe(r, "sb_reschedule(%09" PRIu32 " = pool #%d, %s%s) from %s, %" PRIu32 " changes",
+             p->bsn, pi, slot_str(s, b), no_code ? ", NULL code" : "",
+             p->slot < 0 ? "nowhere" : slot_str(slot_at(p->slot), a), p->changes);
+    char code[SB_CODE_SIZE];
+    memset(code, '#', sizeof code);
+    sb_status got = sb_reschedule(r->e, p->bsn, s, no_code ? NULL : code);
+    count(r, SB_OP_RESCHEDULE, got);
+
+    /* m_stock_take applies what looking at the shelf does (see op_take); a
+     * move inside one location keeps its sticker and looks at no shelf */
+    sb_status want = SB_OK;
+    if (no_code)
+        want = SB_INVALID_ARG;
+    else if (!p->valid)
+        want = SB_INVALID_ID;
+    else if (i < 0)
+        want = SB_INVALID_ARG;
+    else if (p->state == P_REDEEMED)
+        want = SB_USED;
+    else if (p->state != P_BOOKED)
+        want = SB_NOT_FOUND; /* nothing, or only a hold (live or not) */
+    else if (p->slot == i)
+        want = SB_DUPLICATE;
+    else if (m_over_limit(m, p))
+        want = SB_LIMIT;
+    else if (!m->open[s.location])
+        want = SB_CLOSED;
+    else if (m_location(p->slot) != s.location && !m_stock_take(m, s.location))
+        want = SB_NO_STOCK;
+    else if (m_slot(m, i).free == 0)
+        want = SB_FULL;
+    else if (p->gen == MAX_GEN)
+        want = SB_NOMEM;
+    expect_status(r, want, got);
+    if (got != SB_OK)
+        for (size_t k = 0; k < sizeof code; k++)
+            if (code[k] != '#')
+                FAIL(r, "sb_reschedule wrote the code buffer on %s", sb_status_name(got));
+    if (want == SB_OK || want == SB_NOMEM)
+        m_place_take(m, i);
+    int old = p->latest;
+    if (want == SB_OK) {
+        m->codes[old].status = C_CANCELLED;
+        p->slot = i;
+        p->gen++;
+        p->changes++;
+        p->latest = add_code(r, pi, i, code);
+    }
+    /* at once: the person where the model says (moved, or nothing
+     * changed), the new code verifying there, the old one cancelled */
+    check_lookup(r, pi);
+    if (p->state != P_BOOKED || old < 0)
+        return;
+    for (int c = want == SB_OK ? 0 : 1; c < 2; c++) {
+        const mcode *k = &m->codes[c == 0 ? old : p->latest];
+        sb_booking got_b;
+        memset(&got_b, 0xab, sizeof got_b);
+        sb_status st = sb_verify(r->e, k->text, p->bsn, &got_b);
+        count(r, SB_OP_VERIFY, st);
+        if (st != (k->status == C_LIVE ? SB_OK : SB_CANCELLED))
+            FAIL(r, "then sb_verify(%s code %s) answered %s", c == 0 ? "the old" : "the latest",
+                 k->text, sb_status_name(st));
+        if (st == SB_OK) {
+            sb_booking want_b = m_booking(m, p);
+            expect_booking(r, "then sb_verify's booking", &want_b, &got_b);
+        }
+    }
 }
 
 /* verify (redeem == false) or redeem, with a code chosen as a user might
@@ -939,6 +1224,240 @@ op_next_free(run *r)
     }
 }
 
+/* a location: mostly one of the engine's, sometimes an unknown one */
+static uint16_t
+pick_location(run *r, uint32_t unknown_permille)
+{
+    if (rchance(&r->r, unknown_permille))
+        return rchance(&r->r, 500) ? NLOC : UINT16_MAX;
+    return (uint16_t)rbelow(&r->r, NLOC);
+}
+
+/* sb_stock_read(loc) against the model: exact when it knows every dead
+ * hold's fate, else within its bounds (see the top). */
+static void
+check_shelf(run *r, uint16_t loc, bool null_out, const int64_t shelf_lo[NLOC],
+            const int64_t shelf_hi[NLOC])
+{
+    model *m = &r->m;
+    uint64_t got_n = UINT64_MAX;
+    sb_status got = sb_stock_read(r->e, loc, null_out ? NULL : &got_n);
+    sb_status want = m->use_stock && loc < NLOC && !null_out ? SB_OK : SB_INVALID_ARG;
+    if (want != got)
+        FAIL(r, "sb_stock_read(%u%s): expected %s, got %s", (unsigned)loc, null_out ? ", NULL" : "",
+             sb_status_name(want), sb_status_name(got));
+    if (want != SB_OK)
+        return;
+    int64_t lo = shelf_lo[loc], hi = shelf_hi[loc];
+    r->shelves[lo == hi]++;
+    if (got_n > INT64_MAX || (int64_t)got_n < lo || (int64_t)got_n > hi)
+        FAIL(r,
+             "sb_stock_read(%u) = %" PRIu64 ", the model expects %" PRId64 " .. %" PRId64
+             " (%" PRIu64 " added)",
+             (unsigned)loc, got_n, lo, hi, m->stock_added[loc]);
+}
+
+/* every shelf, after every step */
+static void
+check_stock(run *r)
+{
+    int64_t lo[NLOC] = {0}, hi[NLOC] = {0};
+    r->shelved = 0;
+    if (r->m.use_stock)
+        m_shelves(&r->m, lo, hi);
+    for (uint16_t loc = 0; loc < NLOC; loc++) {
+        check_shelf(r, loc, false, lo, hi);
+        r->shelved += r->m.use_stock ? lo[loc] : 0;
+    }
+}
+
+static void
+op_stock_read(run *r)
+{
+    uint16_t loc = pick_location(r, 300);
+    bool null_out = rchance(&r->r, 300);
+    describe(r, "sb_stock_read(%u%s)", (unsigned)loc, null_out ? ", NULL" : "");
+    int64_t lo[NLOC] = {0}, hi[NLOC] = {0};
+    if (r->m.use_stock)
+        m_shelves(&r->m, lo, hi);
+    check_shelf(r, loc, null_out, lo, hi);
+}
+
+static void
+op_stock_add(run *r)
+{
+    model *m = &r->m;
+    uint16_t loc = pick_location(r, 50);
+    uint32_t k = rbelow(&r->r, 10);
+    uint32_t n = k < 2   ? 0
+                 : k < 9 ? 1 + (uint32_t)rbelow(&r->r, 3)
+                         : 4 + (uint32_t)rbelow(&r->r, 12);
+    describe(r, "sb_stock_add(%u, %" PRIu32 ")", (unsigned)loc, n);
+    sb_status got = sb_stock_add(r->e, loc, n);
+    count(r, SB_OP_STOCK, got);
+    sb_status want = m->use_stock && loc < NLOC ? SB_OK : SB_INVALID_ARG;
+    expect_status(r, want, got);
+    if (want == SB_OK)
+        m->stock_added[loc] += n;
+}
+
+/* ---- sb_each_booking: one walk and what it must show ------------------------ */
+
+typedef struct walk {
+    run *r;
+    bool want[NPOOL]; /* in range when the walk began */
+    bool seen[NPOOL];
+    int calls;
+    int stop_after; /* fn asks to stop at this call; 0: never */
+    uint32_t act;   /* permille of calls where fn looks up or cancels the person */
+    char err[640];  /* the first disagreement inside the walk */
+} walk;
+
+static int walk_fail(walk *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Notes what went wrong inside the walk (reported after it: no longjmp
+ * across the engine's frames) and asks the walk to stop. */
+static int
+walk_fail(walk *w, const char *fmt, ...)
+{
+    if (w->err[0] == '\0') {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(w->err, sizeof w->err, fmt, ap);
+        va_end(ap);
+    }
+    return 1;
+}
+
+static int
+pool_index(const model *m, uint32_t bsn)
+{
+    for (int i = 0; i < NVALID; i++)
+        if (m->people[i].bsn == bsn)
+            return i;
+    return -1;
+}
+
+/* A person the walk shows.  fn may call the engine: like a server moving
+ * people off a closing location, it sometimes looks the person up or
+ * cancels them. */
+static int
+walk_visit(const sb_booking *b, void *ctx)
+{
+    walk *w = ctx;
+    run *r = w->r;
+    model *m = &r->m;
+    char x[160], y[160];
+    int call = ++w->calls;
+    int pi = pool_index(m, b->bsn);
+    if (pi < 0)
+        return walk_fail(w, "call %d shows BSN %09" PRIu32 ", nobody in the pool", call, b->bsn);
+    if (w->seen[pi])
+        return walk_fail(w, "call %d shows pool #%d a second time", call, pi);
+    w->seen[pi] = true;
+    mperson *p = &m->people[pi];
+    if (!w->want[pi])
+        return walk_fail(w, "call %d shows pool #%d, who has nothing in range: %s", call, pi,
+                         booking_str(b, x));
+    sb_booking want_b = m_booking(m, p);
+    if (!booking_eq(&want_b, b))
+        return walk_fail(w, "call %d shows pool #%d as %s, expected %s", call, pi,
+                         booking_str(b, x), booking_str(&want_b, y));
+    if (rchance(&r->r, w->act)) {
+        if (rchance(&r->r, 500)) {
+            sb_booking got_b;
+            memset(&got_b, 0xab, sizeof got_b);
+            sb_status got = sb_lookup(r->e, p->bsn, &got_b);
+            count(r, SB_OP_LOOKUP, got);
+            if (got != SB_OK || !booking_eq(&want_b, &got_b))
+                return walk_fail(w, "sb_lookup(pool #%d) inside the walk: %s %s, expected %s", pi,
+                                 sb_status_name(got), booking_str(&got_b, x),
+                                 booking_str(&want_b, y));
+        } else {
+            sb_status want = m_cancel_want(m, p);
+            sb_status got = sb_cancel(r->e, p->bsn);
+            count(r, SB_OP_CANCEL, got);
+            if (got != want)
+                return walk_fail(w, "sb_cancel(pool #%d) inside the walk: expected %s, got %s", pi,
+                                 sb_status_name(want), sb_status_name(got));
+            if (want == SB_OK)
+                m_cancel(m, p);
+        }
+    }
+    return w->stop_after != 0 && call >= w->stop_after;
+}
+
+static void
+check_walk(run *r, uint16_t loc, int32_t from, int32_t to, bool no_fn, int stop_after, uint32_t act)
+{
+    model *m = &r->m;
+    walk w;
+    memset(&w, 0, sizeof w);
+    w.r = r;
+    w.stop_after = stop_after;
+    w.act = act;
+    int in_range = 0;
+    for (int pi = 0; pi < NPOOL && loc < NLOC; pi++) {
+        const mperson *p = &m->people[pi];
+        if (!m_has_place(m, p))
+            continue;
+        sb_slot s = slot_at(p->slot);
+        w.want[pi] = s.location == loc && s.day >= from && s.day <= to;
+        in_range += w.want[pi];
+    }
+    sb_status got = sb_each_booking(r->e, loc, from, to, no_fn ? NULL : walk_visit, &w);
+    if (w.err[0])
+        FAIL(r, "%s", w.err);
+    sb_status want = no_fn || loc >= NLOC || from > to ? SB_INVALID_ARG : SB_OK;
+    expect_status(r, want, got);
+    int calls = stop_after != 0 && stop_after < in_range ? stop_after : in_range;
+    if (want != SB_OK)
+        calls = 0;
+    if (w.calls != calls)
+        FAIL(r, "fn was called %d times, expected %d (%d in range)", w.calls, calls, in_range);
+    for (int pi = 0; pi < NPOOL && calls == in_range; pi++)
+        if (w.want[pi] && !w.seen[pi]) {
+            char x[160];
+            sb_booking b = m_booking(m, &m->people[pi]);
+            FAIL(r, "the walk missed pool #%d's %s", pi, booking_str(&b, x));
+        }
+    r->walks[0] += want == SB_OK;
+    r->walks[1] += (uint64_t)w.calls;
+}
+
+/* a day for a walk's range: around the horizon, sometimes far out */
+static int32_t
+pick_day(run *r)
+{
+    uint32_t k = rbelow(&r->r, 100);
+    if (k < 3)
+        return INT32_MIN;
+    if (k < 6)
+        return INT32_MAX;
+    return first_day - 2 + (int32_t)rbelow(&r->r, NDAYS + 4);
+}
+
+static void
+op_each_booking(run *r)
+{
+    uint16_t loc = pick_location(r, 50);
+    int32_t from = pick_day(r), to = pick_day(r);
+    if (from > to && rchance(&r->r, 850)) {
+        int32_t t = from;
+        from = to;
+        to = t;
+    }
+    bool no_fn = rchance(&r->r, 20);
+    int stop_after = rchance(&r->r, 200) ? 1 + (int)rbelow(&r->r, 3) : 0;
+    uint32_t act = rchance(&r->r, 300) ? 300 : 0;
+    describe(r,
+             "sb_each_booking(%u, day %" PRId32 "%+" PRId64 " .. %" PRId32 "%+" PRId64
+             ", %s), fn stopping at call %d, acting on %" PRIu32 " permille",
+             (unsigned)loc, first_day, (int64_t)from - first_day, first_day,
+             (int64_t)to - first_day, no_fn ? "NULL fn" : "fn", stop_after, act);
+    check_walk(r, loc, from, to, no_fn, stop_after, act);
+}
+
 static void
 check_expired_stat(run *r)
 {
@@ -956,25 +1475,32 @@ static void
 op_expire(run *r)
 {
     model *m = &r->m;
-    uint32_t most = m_unreclaimed(m, -1), least = 0;
+    uint32_t least = 0, most = 0, dead = m_unreclaimed(m, -1);
     for (int s = 0; s < (int)NSLOTS; s++) {
-        uint32_t u = m_unreclaimed(m, s);
-        least += u > m->takeovers[s] ? u - m->takeovers[s] : 0;
+        if (m->dead_lo[s] > m->dead_hi[s] || m->dead_hi[s] > m_unreclaimed(m, s))
+            FAIL(r,
+                 "the model's own bounds broke: slot #%d has %" PRIu32 " .. %" PRIu32
+                 " dead holds unreclaimed of %" PRIu32 " not known reclaimed",
+                 s, m->dead_lo[s], m->dead_hi[s], m_unreclaimed(m, s));
+        least += m->dead_lo[s];
+        most += m->dead_hi[s];
     }
-    describe(
-        r, "sb_expire() with %" PRIu32 " expired holds unreclaimed, >= %" PRIu32 " not taken over",
-        most, least);
+    describe(r,
+             "sb_expire() with %" PRIu32 " .. %" PRIu32 " dead holds unreclaimed (%" PRIu32
+             " ran out since the last sweep, some maybe taken over or replaced)",
+             least, most, dead);
     size_t got = sb_expire(r->e);
     if (got > most || got < least)
         FAIL(r, "expected a count in [%" PRIu32 ", %" PRIu32 "], got %zu", least, most, got);
     r->sweeps[0]++;
     r->sweeps[1] += got;
-    r->sweeps[2] += least < most;
-    r->sweeps[3] += got < most;
+    r->sweeps[2] += least == most;
+    r->sweeps[3] += got < dead;
     for (int i = 0; i < NPOOL; i++)
         if (m_ran_out(m, &m->people[i]))
             m->people[i].swept = true;
-    memset(m->takeovers, 0, sizeof m->takeovers);
+    memset(m->dead_lo, 0, sizeof m->dead_lo);
+    memset(m->dead_hi, 0, sizeof m->dead_hi);
     got = sb_expire(r->e);
     if (got != 0)
         FAIL(r, "a second sb_expire at the same time reclaimed %zu holds", got);
@@ -994,6 +1520,12 @@ check_everything(run *r)
         describe(r, "full check: sb_lookup(%09" PRIu32 " = pool #%d)", r->m.people[pi].bsn, pi);
         check_lookup(r, pi);
     }
+    for (uint16_t loc = 0; loc < NLOC; loc++) {
+        describe(r, "full check: sb_each_booking(%u, every day)", (unsigned)loc);
+        check_walk(r, loc, INT32_MIN, INT32_MAX, false, 0, 0);
+    }
+    describe(r, "full check: sb_stock_read");
+    check_stock(r);
 }
 
 static void
@@ -1116,14 +1648,26 @@ one_step(run *r)
 {
     model *m = &r->m;
     advance_clock(r);
+    m_note_deaths(m);
     uint32_t total = 0;
     for (int i = 0; i < (int)NSLOTS; i++)
         total += m->capacity[i] > 1000 ? 1000 : m->capacity[i];
     /* keep places scarce: release often while there are few, rarely after */
     uint32_t release = total < 48 ? 100 : 3;
-    uint32_t k = rbelow(&r->r, 1000 + release);
-    if (k >= 1000)
+    /* and stickers: add often while the shelves are nearly bare (as the
+     * last step left them) */
+    uint32_t stock = m->use_stock && r->shelved < 2 ? 40 : 4;
+    uint32_t k = rbelow(&r->r, 1085 + stock + release);
+    if (k >= 1085 + stock)
         op_release(r);
+    else if (k >= 1085)
+        op_stock_add(r);
+    else if (k >= 1080)
+        op_stock_read(r);
+    else if (k >= 1060)
+        op_each_booking(r);
+    else if (k >= 1000)
+        op_reschedule(r);
     else if (k < 20)
         op_location(r, true);
     else if (k < 25)
@@ -1152,6 +1696,7 @@ one_step(run *r)
         op_next_free(r);
     else
         op_expire(r);
+    check_stock(r);
 }
 
 static void
@@ -1220,6 +1765,13 @@ run_seed(run *r, uint64_t seed, int steps)
     o.release_delay_ms = 0;
     o.clock_ms = fake_now;
     o.clock_ctx = &r->clock;
+    /* Half the seeds without a change limit: with one, every person ends
+     * up with a booking they may not give back, and the sequence goes
+     * quiet.  Seeds 1..11 cover each pair of the two options. */
+    r->m.use_stock = seed % 2 == 0;
+    r->m.max_changes = seed / 2 % 2 == 0 ? 0 : 1 + (uint32_t)(seed / 4 % 3);
+    o.use_stock = r->m.use_stock;
+    o.max_changes = r->m.max_changes;
     cr_assert_eq(sb_open(&o, &r->e), SB_OK);
 
     const char *msg = guarded(r, run_steps);
@@ -1228,17 +1780,23 @@ run_seed(run *r, uint64_t seed, int steps)
 }
 
 static const char *const OP_NAMES[SB_OP_COUNT] = {
-    "reserve", "confirm", "book",     "cancel",    "lookup",    "verify",
-    "redeem",  "release", "location", "slot_read", "next_free",
+    [SB_OP_RESERVE] = "reserve",     [SB_OP_CONFIRM] = "confirm",
+    [SB_OP_BOOK] = "book",           [SB_OP_CANCEL] = "cancel",
+    [SB_OP_LOOKUP] = "lookup",       [SB_OP_VERIFY] = "verify",
+    [SB_OP_REDEEM] = "redeem",       [SB_OP_RELEASE] = "release",
+    [SB_OP_LOCATION] = "location",   [SB_OP_SLOT_READ] = "slot_read",
+    [SB_OP_NEXT_FREE] = "next_free", [SB_OP_RESCHEDULE] = "reschedule",
+    [SB_OP_STOCK] = "stock_add",
 };
 
 /* What the sequences exercised, for --verbose runs: outcomes per call. */
 static void
-log_coverage(uint64_t seeds, uint64_t tally[SB_STATS_OPS][SB_STATS_STATUSES], uint64_t sweeps[4])
+log_coverage(uint64_t seeds, uint64_t tally[SB_STATS_OPS][SB_STATS_STATUSES], uint64_t sweeps[4],
+             uint64_t walks[2], uint64_t shelves[2])
 {
     for (int op = 0; op < SB_OP_COUNT; op++) {
         char line[1024];
-        int o = snprintf(line, sizeof line, "%s:", OP_NAMES[op]);
+        int o = snprintf(line, sizeof line, "%s:", OP_NAMES[op] ? OP_NAMES[op] : "other");
         for (int s = 0; s < SB_STATS_STATUSES && o < (int)sizeof line; s++)
             if (tally[op][s])
                 o += snprintf(line + o, sizeof line - (size_t)o, " %s %" PRIu64,
@@ -1246,9 +1804,13 @@ log_coverage(uint64_t seeds, uint64_t tally[SB_STATS_OPS][SB_STATS_STATUSES], ui
         cr_log_info("%" PRIu64 " sequences, %s", seeds, line);
     }
     cr_log_info("%" PRIu64 " sequences, sb_expire: %" PRIu64 " sweeps, %" PRIu64
-                " holds reclaimed, %" PRIu64 " sweeps after possible takeovers, %" PRIu64
-                " found some taken over",
+                " holds reclaimed, %" PRIu64 " counts known exactly, %" PRIu64
+                " found dead holds taken over or replaced",
                 seeds, sweeps[0], sweeps[1], sweeps[2], sweeps[3]);
+    cr_log_info("%" PRIu64 " sequences, sb_each_booking: %" PRIu64 " walks, %" PRIu64
+                " bookings shown; sb_stock_read: %" PRIu64 " answers exact, %" PRIu64
+                " within bounds",
+                seeds, walks[0], walks[1], shelves[1], shelves[0]);
 }
 
 static void
@@ -1261,6 +1823,7 @@ run_seeds(uint64_t first, uint64_t n)
     int failures = 0;
     char first_msg[2048] = "";
     uint64_t tally[SB_STATS_OPS][SB_STATS_STATUSES] = {{0}}, sweeps[4] = {0, 0, 0, 0};
+    uint64_t walks[2] = {0, 0}, shelves[2] = {0, 0};
     for (uint64_t seed = first; seed < first + n; seed++) {
         const char *msg = run_seed(r, seed, STEPS);
         for (int op = 0; op < SB_STATS_OPS; op++)
@@ -1268,6 +1831,10 @@ run_seeds(uint64_t first, uint64_t n)
                 tally[op][s] += r->tally[op][s];
         for (int k = 0; k < 4; k++)
             sweeps[k] += r->sweeps[k];
+        for (int k = 0; k < 2; k++) {
+            walks[k] += r->walks[k];
+            shelves[k] += r->shelves[k];
+        }
         if (msg) {
             cr_log_error("%s", msg);
             if (failures++ == 0)
@@ -1275,7 +1842,7 @@ run_seeds(uint64_t first, uint64_t n)
         }
     }
     free(r);
-    log_coverage(n, tally, sweeps);
+    log_coverage(n, tally, sweeps, walks, shelves);
     cr_assert_eq(failures, 0, "%d of %" PRIu64 " sequences disagreed with the model; first: %s",
                  failures, n, first_msg);
 }
@@ -1496,8 +2063,8 @@ Test(model, the_engine_uses_the_largest_time_it_has_seen)
 Test(model, a_person_may_book_65535_times_and_then_gets_nomem)
 {
     small s;
-    small_open(&s, 1, 600000, 0);
-    sb_slot a = {0, 0, first_day};
+    small_open(&s, 2, 600000, 0);
+    sb_slot a = {0, 0, first_day}, b = {0, 1, first_day};
     uint32_t p = s.bsn[0];
     char first[SB_CODE_SIZE], code[SB_CODE_SIZE];
     cr_assert_eq(sb_release(s.e, a, 1), SB_OK);
@@ -1512,6 +2079,15 @@ Test(model, a_person_may_book_65535_times_and_then_gets_nomem)
     }
     cr_assert_eq(sb_book(s.e, p, a, code), SB_OK, "booking number 65535");
     cr_assert_eq(sb_verify(s.e, code, p, NULL), SB_OK);
+    /* a reschedule would be booking number 65536: refused, nothing moves */
+    char moved[SB_CODE_SIZE];
+    memset(moved, '#', sizeof moved);
+    cr_assert_eq(sb_release(s.e, b, 1), SB_OK);
+    cr_assert_eq(sb_reschedule(s.e, p, b, moved), SB_NOMEM);
+    cr_assert_eq(moved[0], '#', "sb_reschedule wrote a code on SB_NOMEM");
+    cr_assert_eq(sb_verify(s.e, code, p, NULL), SB_OK);
+    cr_assert_eq(small_read(&s, a).booked, 1);
+    cr_assert_eq(small_read(&s, b).free, 1);
     cr_assert_eq(sb_verify(s.e, first, p, NULL), SB_CANCELLED);
     cr_assert_eq(sb_cancel(s.e, p), SB_OK);
     cr_assert_eq(sb_verify(s.e, code, p, NULL), SB_CANCELLED);
@@ -1530,4 +2106,35 @@ Test(model, a_person_may_book_65535_times_and_then_gets_nomem)
     cr_assert_eq(sb_book(s.e, s.bsn[1], a, code), SB_OK);
     cr_assert_eq(sb_audit(s.e, NULL, NULL, 0), SB_OK);
     sb_close(s.e);
+}
+
+Test(model, a_shelf_holds_2_to_the_48_stickers_and_no_more)
+{
+    fake_clock clock = {CLOCK_START};
+    sb_options o;
+    sb_options_init(&o);
+    o.max_locations = 2;
+    o.first_day = sb_day_from_civil(2022, 3, 14);
+    o.days = 1;
+    o.max_people = 16;
+    o.use_stock = 1;
+    o.clock_ms = fake_now;
+    o.clock_ctx = &clock;
+    sb_engine *e = NULL;
+    cr_assert_eq(sb_open(&o, &e), SB_OK);
+    const uint64_t most = UINT64_C(1) << 48;
+    uint64_t n = 0;
+    for (uint32_t i = 0; i < 65536; i++) /* 65,536 * (2^32 - 1) = 2^48 - 65,536 */
+        cr_assert_eq(sb_stock_add(e, 0, UINT32_MAX), SB_OK, "add number %" PRIu32, i);
+    cr_assert_eq(sb_stock_add(e, 0, 65537), SB_INVALID_ARG, "one past 2^48");
+    cr_assert_eq(sb_stock_read(e, 0, &n), SB_OK);
+    cr_assert_eq(n, most - 65536, "a refused add changed the shelf");
+    cr_assert_eq(sb_stock_add(e, 0, 65536), SB_OK, "exactly 2^48");
+    cr_assert_eq(sb_stock_add(e, 0, 1), SB_INVALID_ARG);
+    cr_assert_eq(sb_stock_add(e, 0, 0), SB_OK);
+    cr_assert_eq(sb_stock_read(e, 0, &n), SB_OK);
+    cr_assert_eq(n, most);
+    cr_assert_eq(sb_stock_read(e, 1, &n), SB_OK);
+    cr_assert_eq(n, 0, "another location's shelf moved");
+    sb_close(e);
 }
