@@ -91,7 +91,7 @@ typedef struct sb_engine sb_engine; /* opaque */
     X(SB_NOMEM, 12, "a preallocated limit is exhausted")              \
     X(SB_IO, 13, "journal failure")                                   \
     X(SB_CORRUPT, 14, "an invariant check failed (sb_audit)")         \
-    X(SB_NO_STOCK, 15, "the location has no sticker left")           \
+    X(SB_NO_STOCK, 15, "the location has no sticker left")            \
     X(SB_LIMIT, 16, "the person's change limit is reached")
 
 typedef enum sb_status {
@@ -334,8 +334,7 @@ SB_EXPORT sb_status sb_cancel(sb_engine *e, uint32_t bsn);
 SB_EXPORT sb_status sb_book_group(sb_engine *e, const uint32_t *bsns, unsigned n, sb_slot slot,
                                   char code[SB_CODE_SIZE]);
 SB_EXPORT sb_status sb_book_group_blocker(sb_engine *e, const uint32_t *bsns, unsigned n,
-                                          sb_slot slot, char code[SB_CODE_SIZE],
-                                          unsigned *blocker);
+                                          sb_slot slot, char code[SB_CODE_SIZE], unsigned *blocker);
 
 /*
  * sb_reschedule: moves the person's booking to slot, atomically: either the

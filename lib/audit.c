@@ -82,7 +82,8 @@ audit_families(audit *a)
         if (fw_state(fw) != FS_BOOKED)
             continue;
         for (unsigned i = 0; i < fam->n; i++) {
-            uint64_t w = atomic_load_explicit(&e->people.word[fam->member[i]], memory_order_acquire);
+            uint64_t w =
+                atomic_load_explicit(&e->people.word[fam->member[i]], memory_order_acquire);
             if (!is_family_word(w) || pw_where(w) != f)
                 violation(a, "family %u: member %u does not point at it", f, fam->member[i]);
         }

@@ -208,7 +208,7 @@ cancel(sb_engine *e, uint32_t bsn)
                 continue;
             }
             atomic_fetch_sub_explicit(&e->slots[pw_where(old)].booked, 1, memory_order_release);
-            sb__slot_release(e, pw_where(old), now, sb__release_moment(e, &p, now));
+            sb__slot_release(e, pw_where(old), now, sb__release_moment(e, &p, now, 0));
             sb__stock_give(e, sb__slot_location(e, pw_where(old)), 1);
             return SB_OK;
         case PS_HELD:
@@ -224,7 +224,7 @@ cancel(sb_engine *e, uint32_t bsn)
                 see(e, &p, false);
                 continue;
             }
-            sb__seat_release(e, pw_where(old), seat, now, sb__release_moment(e, &p, now));
+            sb__seat_release(e, pw_where(old), seat, now, sb__release_moment(e, &p, now, 0));
             sb__stock_give(e, seat_location(e, pw_where(old)), 1);
             return SB_OK;
         default:
@@ -286,7 +286,7 @@ reschedule(sb_engine *e, uint32_t bsn, uint32_t index, char *code)
                 sb__place_unseat(e, &pl);
                 atomic_fetch_sub_explicit(&e->slots[from].booked, 1, memory_order_release);
                 atomic_fetch_add_explicit(&e->slots[index].booked, 1, memory_order_release);
-                sb__slot_release(e, from, now, sb__release_moment(e, &p, now));
+                sb__slot_release(e, from, now, sb__release_moment(e, &p, now, 0));
                 if (sticker)
                     sb__stock_give(e, from_location, 1);
                 sb__code_seal(&e->keys, p.number, gen + 1, code);
@@ -393,7 +393,8 @@ present(sb_engine *e, const char *text, uint32_t bsn, bool redeem, sb_booking *o
     person_load(e, &p, false);
     for (uint32_t tries = 0;; tries++) {
         sb_assert(tries < SB_RETRY_MAX);
-        if (pw_state(p.view) == PS_FAMILY)
+        /* A family's code is its leader's; a member's own codes are older. */
+        if (pw_state(p.view) == PS_FAMILY && e->families[pw_where(p.view)].member[0] == number)
             return sb__family_present(e, &p, number, gen, bsn, redeem, out);
         if (gen > pw_gen(p.view))
             return SB_FORGED; /* same key, but never issued here */
@@ -444,8 +445,8 @@ sb_redeem(sb_engine *e, const char *code, uint32_t bsn)
 }
 
 SB_EXPORT sb_status
-sb_each_booking(sb_engine *e, uint16_t location, int32_t from_day, int32_t to_day,
-                sb_booking_fn fn, void *ctx)
+sb_each_booking(sb_engine *e, uint16_t location, int32_t from_day, int32_t to_day, sb_booking_fn fn,
+                void *ctx)
 {
     if (!sb__live(e) || !fn || location >= e->locations || from_day > to_day)
         return SB_INVALID_ARG;

@@ -104,8 +104,7 @@ options_valid(const sb_options *o)
         o->days > SB_MAX_DAYS || o->windows_per_day == 0 || o->max_people == 0 ||
         o->max_people > SB_MAX_PEOPLE || o->hold_ms == 0 || o->hold_ms > SB_MAX_HOLD_MS ||
         o->holds_per_slot == 0 || o->holds_per_slot > SB_MAX_HOLDS_PER_SLOT ||
-        o->max_changes > SB_MAX_CHANGES || o->use_stock > 1 ||
-        families_of(o) > SB_MAX_FAMILIES ||
+        o->max_changes > SB_MAX_CHANGES || o->use_stock > 1 || families_of(o) > SB_MAX_FAMILIES ||
         (uint64_t)o->max_locations * waiting_of(o) > SB_MAX_WAITING)
         return false;
     if (o->first_day == INT32_MIN || (int64_t)o->first_day + o->days - 1 > INT32_MAX)
@@ -182,8 +181,7 @@ sb_open(const sb_options *o, sb_engine **out)
     int people = sb__people_init(&e->people, o->max_people);
     if (!e->slots || !e->seats || !e->open || !e->stats || (o->use_stock && !e->stock) ||
         (e->max_families && !e->families) || (e->wait_cap && (!e->waitq || !e->wait_ring)) ||
-        people != 0 ||
-        engine_keys(e, o->code_key) != SB_OK) {
+        people != 0 || engine_keys(e, o->code_key) != SB_OK) {
         engine_free(e);
         return SB_NOMEM;
     }

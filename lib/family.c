@@ -48,8 +48,8 @@ family_load(sb_family *fam)
 static bool
 family_swap(sb_family *fam, uint64_t *expect, uint64_t next)
 {
-    return atomic_compare_exchange_strong_explicit(&fam->word, expect, next,
-                                                   memory_order_acq_rel, memory_order_acquire);
+    return atomic_compare_exchange_strong_explicit(&fam->word, expect, next, memory_order_acq_rel,
+                                                   memory_order_acquire);
 }
 
 static unsigned
@@ -118,7 +118,7 @@ places_leave(sb_engine *e, const person *p, uint32_t slot, uint32_t k, uint64_t 
 {
     atomic_fetch_sub_explicit(&e->slots[slot].booked, k, memory_order_release);
     for (uint32_t j = 0; j < k; j++)
-        sb__slot_release(e, slot, now, sb__release_moment(e, p, now + j));
+        sb__slot_release(e, slot, now, sb__release_moment(e, p, now, j));
     sb__stock_give(e, sb__slot_location(e, slot), k);
 }
 
@@ -181,7 +181,7 @@ sb__family_reschedule(sb_engine *e, person *p, uint32_t index, uint64_t now, cha
                 atomic_fetch_sub_explicit(&e->slots[from].booked, n, memory_order_release);
                 atomic_fetch_add_explicit(&e->slots[index].booked, n, memory_order_release);
                 for (uint32_t j = 0; j < n; j++)
-                    sb__slot_release(e, from, now, sb__release_moment(e, p, now + j));
+                    sb__slot_release(e, from, now, sb__release_moment(e, p, now, j));
                 if (stickers)
                     sb__stock_give(e, sb__slot_location(e, from), n);
                 sb__code_seal(&e->keys, fam->member[0], gen + 1, code);
@@ -229,8 +229,8 @@ sb__family_present(sb_engine *e, person *p, uint32_t leader, uint32_t gen, uint3
                 return SB_WRONG_HOLDER;
             return gen > pw_gen(p->word) ? SB_FORGED : SB_CANCELLED;
         }
-        if (gen > fw_gen(fw))
-            return SB_FORGED;
+        if (gen > fw_gen(fw)) /* never issued, or the leader's after the family */
+            return is_leader ? SB_FORGED : SB_WRONG_HOLDER;
         if (gen < fw_gen(fw))
             return is_leader || gen >= fam->gen0 ? SB_CANCELLED : SB_WRONG_HOLDER;
         uint32_t slot = fw_slot(fw);
@@ -286,8 +286,7 @@ claim(group *g, unsigned i)
             return false;
         }
         bool expired = pw_state(p.view) == PS_EXPIRED || pw_state(p.view) == PS_HELD;
-        uint64_t next =
-            pw_next(p.view, expired ? PS_FAMILY_X : PS_FAMILY, pw_gen(p.view), g->f);
+        uint64_t next = pw_next(p.view, expired ? PS_FAMILY_X : PS_FAMILY, pw_gen(p.view), g->f);
         if (!word_swap(e, &p, next)) {
             see(e, &p, true);
             continue;
@@ -369,6 +368,7 @@ book_group(group *g, const uint32_t *bsns, char *code, unsigned *blocker)
     if (!sb__location_is_open(e, g->location))
         return SB_CLOSED;
     g->now = sb__clock_now(&e->clock);
+    uint32_t leader_gen = 0;
     for (unsigned i = 0; i < g->n; i++) {
         person p = {sb__people_find(&e->people, bsns[i]), 0, 0};
         uint64_t seat;
@@ -380,10 +380,21 @@ book_group(group *g, const uint32_t *bsns, char *code, unsigned *blocker)
             *blocker = i;
             return SB_DUPLICATE;
         }
+        if (i == 0)
+            leader_gen = pw_gen(p.view);
     }
     if (!sb__stock_take(e, g->location, g->n, g->now))
         return SB_NO_STOCK;
     sb_status st = sb__places_take(e, g->slot, g->n, g->now);
+    /* Refuse what is known to fail before storing anyone new (both are
+     * checked again where they are decided). */
+    if (st == SB_OK && leader_gen == SB_MAX_BOOKINGS) {
+        *blocker = 0;
+        st = SB_NOMEM;
+    }
+    if (st == SB_OK &&
+        atomic_load_explicit(&e->families_used, memory_order_relaxed) >= e->max_families)
+        st = SB_NOMEM;
     for (unsigned i = 0; st == SB_OK && i < g->n; i++) {
         if (g->number[i] == SB_NO_PERSON)
             g->number[i] = sb__people_insert(&e->people, bsns[i]);
@@ -435,12 +446,12 @@ SB_EXPORT sb_status
 sb_book_group_blocker(sb_engine *e, const uint32_t *bsns, unsigned n, sb_slot slot,
                       char code[SB_CODE_SIZE], unsigned *blocker)
 {
-    if (!sb__live(e))
-        return SB_INVALID_ARG;
     unsigned mine;
     if (!blocker)
         blocker = &mine;
     *blocker = n;
+    if (!sb__live(e))
+        return SB_INVALID_ARG;
     group g;
     sb_status st = code ? group_checked(e, bsns, n, slot, &g, blocker) : SB_INVALID_ARG;
     if (st == SB_OK)
@@ -450,8 +461,7 @@ sb_book_group_blocker(sb_engine *e, const uint32_t *bsns, unsigned n, sb_slot sl
 }
 
 SB_EXPORT sb_status
-sb_book_group(sb_engine *e, const uint32_t *bsns, unsigned n, sb_slot slot,
-              char code[SB_CODE_SIZE])
+sb_book_group(sb_engine *e, const uint32_t *bsns, unsigned n, sb_slot slot, char code[SB_CODE_SIZE])
 {
     return sb_book_group_blocker(e, bsns, n, slot, code, NULL);
 }

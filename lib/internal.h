@@ -351,8 +351,8 @@ struct sb_engine {
     sb_stock *stock;         /* locations, or NULL without use_stock */
     sb_family *families;     /* max_families */
     uint32_t max_families;
-    uint32_t wait_cap;         /* max_waiting: ring entries per location */
-    sb_waitq *waitq;           /* locations, or NULL without a waiting list */
+    uint32_t wait_cap;        /* max_waiting: ring entries per location */
+    sb_waitq *waitq;          /* locations, or NULL without a waiting list */
     sb_wait_entry *wait_ring; /* locations * wait_cap */
     alignas(SB_CACHE_LINE) _Atomic uint32_t families_used;
     char pad_[SB_CACHE_LINE - sizeof(uint32_t)];

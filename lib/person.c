@@ -45,11 +45,11 @@ sb__person_active(sb_engine *e, person *p, uint64_t now, uint64_t *seat, bool wr
 /* A moment in [now, now + release_delay_ms] a seller cannot predict: keyed
  * SipHash of the person word and the time. */
 uint64_t
-sb__release_moment(sb_engine *e, const person *p, uint64_t now)
+sb__release_moment(sb_engine *e, const person *p, uint64_t now, uint32_t salt)
 {
     if (e->release_delay_ms == 0)
         return now;
-    uint64_t in[2] = {p->word, now ^ (uint64_t)p->number << 40};
+    uint64_t in[2] = {p->word ^ (uint64_t)salt << 32, now ^ (uint64_t)p->number << 40};
     uint64_t r;
     crypto_shorthash((unsigned char *)&r, (const unsigned char *)in, sizeof in, e->rand_key);
     uint64_t at = now + r % ((uint64_t)e->release_delay_ms + 1);

@@ -71,8 +71,9 @@ bool sb__held_seat(sb_engine *e, person *p, uint64_t *seat);
  * family booking; *seat gets the hold's seat word when HELD.  Reloads and
  * sees p->word until it is read consistently with the seat. */
 bool sb__person_active(sb_engine *e, person *p, uint64_t now, uint64_t *seat, bool writer);
-/* A freed place's moment of return: now, or within release_delay_ms. */
-uint64_t sb__release_moment(sb_engine *e, const person *p, uint64_t now);
+/* A freed place's moment of return: now, or within release_delay_ms
+ * (salt tells apart the places one call frees). */
+uint64_t sb__release_moment(sb_engine *e, const person *p, uint64_t now, uint32_t salt);
 /* Finishes what the view the caller's swap replaced left behind: a dead
  * hold's place and sticker go back; a waiting-list entry is cleared. */
 void sb__leave(sb_engine *e, uint64_t view, uint64_t now);
@@ -94,14 +95,13 @@ seat_location(const sb_engine *e, uint32_t seat)
 
 /* family.c, for a person whose view is PS_FAMILY. */
 sb_status sb__family_cancel(sb_engine *e, person *p, uint64_t now);
-sb_status sb__family_reschedule(sb_engine *e, person *p, uint32_t index, uint64_t now,
-                                char *code);
+sb_status sb__family_reschedule(sb_engine *e, person *p, uint32_t index, uint64_t now, char *code);
 /* false when the family was cancelled since p was seen. */
 bool sb__family_read(sb_engine *e, const person *p, uint32_t bsn, sb_booking *out);
 /* sb_lookup of a waiting person: false when no longer waiting. */
 bool sb__wait_read(sb_engine *e, const person *p, uint32_t bsn, sb_booking *out);
 /* verify and redeem of a family code (leader, gen) presented by person p. */
-sb_status sb__family_present(sb_engine *e, person *p, uint32_t leader, uint32_t gen,
-                             uint32_t bsn, bool redeem, sb_booking *out);
+sb_status sb__family_present(sb_engine *e, person *p, uint32_t leader, uint32_t gen, uint32_t bsn,
+                             bool redeem, sb_booking *out);
 
 #endif

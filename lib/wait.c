@@ -330,8 +330,8 @@ sb__wait_read(sb_engine *e, const person *p, uint32_t bsn, sb_booking *out)
     uint32_t ahead = 0, base = location * e->wait_cap;
     for (uint32_t at = base; at < base + e->wait_cap; at++) {
         uint64_t other = entry_load(e, at), word, ticket;
-        ahead += at != g && entry_live(e, at, other, &word) && entry_ticket(e, at, other, &ticket) &&
-                 ticket < mine;
+        ahead += at != g && entry_live(e, at, other, &word) &&
+                 entry_ticket(e, at, other, &ticket) && ticket < mine;
     }
     out->bsn = bsn;
     out->slot = (sb_slot){location, 0, e->first_day + (int32_t)entry_from(ent)};
