@@ -42,7 +42,7 @@
  *   max_families     0 .. 16,777,216 family bookings over the engine's life;
  *                    SB_FAMILY_MAX people per family
  *   max_waiting      max_locations * max_waiting <= 16,777,216 entries
- *   stock            2^48 stickers on a location's shelf
+ *   stock            2^48 stickers added per location over the engine's life
  *   capacity         UINT32_MAX places per slot
  *   hold_ms          1 .. 2^31-1
  *   clock            the engine runs for at most 2^38 ms (8.7 years) after
@@ -404,15 +404,16 @@ SB_EXPORT sb_status sb_next_free(sb_engine *e, uint16_t location, int32_t from_d
  *
  * sb_stock_add: puts count more stickers on the location's shelf (0 is
  * allowed).  SB_OK; SB_INVALID_ARG for NULL e, an unknown location, an
- * engine without use_stock, or a shelf that would pass 2^48 stickers
- * (nothing changes then).  Lock-free.
+ * engine without use_stock, or more than 2^48 stickers added to the
+ * location over the engine's life (nothing changes then).  Lock-free.
  *
  * sb_stock_read: the stickers on the shelf now, in *available.  A hold that
  * ran out gives its sticker back when it is reclaimed: by sb_expire, by a
  * reserve that takes its place in a full slot, by its owner's next
- * successful reserve, book, sb_wait or family booking, or by a reserve or
- * book at the location that finds the shelf empty (it reclaims all the
- * location's dead holds before answering SB_NO_STOCK).  Until then it is
+ * successful reserve, book, sb_wait or family booking, or by a reserve,
+ * book, reschedule or family booking at the location that finds the shelf
+ * empty (it reclaims all the location's dead holds before answering
+ * SB_NO_STOCK).  Until then it is
  * not counted on the shelf.  SB_INVALID_ARG as for sb_stock_add or a NULL available.
  * Wait-free.
  */

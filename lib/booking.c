@@ -208,8 +208,9 @@ cancel(sb_engine *e, uint32_t bsn)
                 continue;
             }
             atomic_fetch_sub_explicit(&e->slots[pw_where(old)].booked, 1, memory_order_release);
-            sb__slot_release(e, pw_where(old), now, sb__release_moment(e, &p, now, 0));
+            /* The sticker first, so the place can take it to a waiting person. */
             sb__stock_give(e, sb__slot_location(e, pw_where(old)), 1);
+            sb__slot_release(e, pw_where(old), now, sb__release_moment(e, &p, now, 0));
             return SB_OK;
         case PS_HELD:
             if (!sb__held_seat(e, &p, &seat)) {
@@ -224,8 +225,8 @@ cancel(sb_engine *e, uint32_t bsn)
                 see(e, &p, false);
                 continue;
             }
-            sb__seat_release(e, pw_where(old), seat, now, sb__release_moment(e, &p, now, 0));
             sb__stock_give(e, seat_location(e, pw_where(old)), 1);
+            sb__seat_release(e, pw_where(old), seat, now, sb__release_moment(e, &p, now, 0));
             return SB_OK;
         default:
             return SB_NOT_FOUND;
@@ -286,9 +287,9 @@ reschedule(sb_engine *e, uint32_t bsn, uint32_t index, char *code)
                 sb__place_unseat(e, &pl);
                 atomic_fetch_sub_explicit(&e->slots[from].booked, 1, memory_order_release);
                 atomic_fetch_add_explicit(&e->slots[index].booked, 1, memory_order_release);
-                sb__slot_release(e, from, now, sb__release_moment(e, &p, now, 0));
                 if (sticker)
                     sb__stock_give(e, from_location, 1);
+                sb__slot_release(e, from, now, sb__release_moment(e, &p, now, 0));
                 sb__code_seal(&e->keys, p.number, gen + 1, code);
                 return SB_OK;
             }

@@ -63,16 +63,17 @@ stock_add(sb_engine *e, uint16_t location, uint32_t count)
 {
     if (!e->stock || location >= e->locations)
         return SB_INVALID_ARG;
-    _Atomic uint64_t *available = &e->stock[location].available;
-    uint64_t n = atomic_load_explicit(available, memory_order_relaxed);
+    /* Bounded over the engine's life, so the shelf never passes the bound
+     * either, whatever comes back to it. */
+    _Atomic uint64_t *added = &e->stock[location].added;
+    uint64_t n = atomic_load_explicit(added, memory_order_relaxed);
     for (uint32_t tries = 0;; tries++) {
         sb_assert(tries < SB_RETRY_MAX);
-        /* Far from wrapping, with room for every sticker out to return. */
         if (n + count > SB_MAX_STOCK)
             return SB_INVALID_ARG;
-        if (atomic_compare_exchange_weak_explicit(available, &n, n + count, memory_order_acq_rel,
+        if (atomic_compare_exchange_weak_explicit(added, &n, n + count, memory_order_relaxed,
                                                   memory_order_relaxed)) {
-            atomic_fetch_add_explicit(&e->stock[location].added, count, memory_order_relaxed);
+            atomic_fetch_add_explicit(&e->stock[location].available, count, memory_order_release);
             return SB_OK;
         }
     }

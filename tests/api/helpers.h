@@ -8,6 +8,7 @@
 #define SB_API_TEST_HELPERS_H
 
 #include <criterion/criterion.h>
+#include <inttypes.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -185,5 +186,44 @@ book_ok(sb_engine *e, uint32_t bsn, sb_slot s, char code[SB_CODE_SIZE])
     cr_assert_eq(st, SB_OK, "sb_book(%09u): %s", bsn, sb_status_name(st));
     cr_assert(code_well_formed(code), "malformed code '%s'", code);
 }
+
+/* Moves bsn's booking to s and returns the new code in code; asserts SB_OK. */
+static inline void
+reschedule_ok(sb_engine *e, uint32_t bsn, sb_slot s, char code[SB_CODE_SIZE])
+{
+    sb_status st = sb_reschedule(e, bsn, s, code);
+    cr_assert_eq(st, SB_OK, "sb_reschedule(%09u): %s", bsn, sb_status_name(st));
+    cr_assert(code_well_formed(code), "malformed code '%s'", code);
+}
+
+/* Asserts what sb_lookup says of bsn: SB_OK, the state and the slot. */
+#define LOOKUP_EQ(e, bsn, state_, s)                                                     \
+    do {                                                                                 \
+        sb_booking b_;                                                                   \
+        sb_slot s_ = (s);                                                                \
+        ST_EQ(sb_lookup((e), (bsn), &b_), SB_OK);                                        \
+        cr_assert_eq(b_.state, (state_), "state %d", (int)b_.state);                     \
+        cr_assert(b_.slot.location == s_.location && b_.slot.day == s_.day &&            \
+                      b_.slot.window == s_.window,                                       \
+                  "slot (%u, %d, %u), want (%u, %d, %u)", b_.slot.location, b_.slot.day, \
+                  b_.slot.window, s_.location, s_.day, s_.window);                       \
+    } while (0)
+
+/* The stickers on location loc's shelf (use_stock engines); asserts SB_OK. */
+static inline uint64_t
+stock_on(sb_engine *e, uint16_t loc)
+{
+    uint64_t n = UINT64_MAX;
+    sb_status st = sb_stock_read(e, loc, &n);
+    cr_assert_eq(st, SB_OK, "sb_stock_read(%u): %s", (unsigned)loc, sb_status_name(st));
+    return n;
+}
+
+#define STOCK_EQ(e, loc, want)                                                      \
+    do {                                                                            \
+        uint64_t n_ = stock_on((e), (loc)), want_ = (want);                         \
+        cr_assert_eq(n_, want_, "stock of location %u: %" PRIu64 ", want %" PRIu64, \
+                     (unsigned)(loc), n_, want_);                                   \
+    } while (0)
 
 #endif
