@@ -457,7 +457,9 @@ SB_EXPORT sb_status sb_each_booking(sb_engine *e, uint16_t location, int32_t fro
  * waits already, or has a live hold, a booking or a redeemed booking),
  * SB_NOMEM (max_waiting people wait at the location, or the person is new
  * and max_people are stored), else SB_OK.  sb_cancel leaves the list (not
- * counted as a change); sb_lookup shows the place on it.  Lock-free.
+ * counted as a change); sb_lookup shows the place on it.  sb_wait does not
+ * look for a place that is free already (sb_next_free and sb_reserve do).
+ * Lock-free.
  */
 SB_EXPORT sb_status sb_wait(sb_engine *e, uint32_t bsn, uint16_t location, int32_t from_day,
                             int32_t to_day);

@@ -324,8 +324,18 @@ person_read(sb_engine *e, person *p, uint32_t bsn, uint64_t now, bool waiting, s
 {
     uint64_t seat;
     person_load(e, p, false);
-    if (waiting && pw_state(p->view) == PS_WAITING)
-        return sb__wait_read(e, p, bsn, out);
+    for (uint32_t tries = 0; waiting && pw_state(p->view) == PS_WAITING; tries++) {
+        sb_assert(tries < SB_RETRY_MAX);
+        if (sb__wait_read(e, p, bsn, out))
+            return true;
+        /* The entry no longer names them: they left or were given a hold
+         * since the word was read (or their own join is still writing it). */
+        uint64_t again = word_load(e, p->number);
+        if (again == p->word)
+            return false;
+        p->word = again;
+        see(e, p, false);
+    }
     if (!sb__person_active(e, p, now, &seat, false))
         return false;
     uint32_t where = pw_where(p->view);

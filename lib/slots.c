@@ -235,9 +235,14 @@ sb__place_free(sb_engine *e, uint32_t slot, uint64_t now)
 void
 sb__place_return(sb_engine *e, const sb_place *pl)
 {
-    if (pl->seat != NO_SEAT)
-        atomic_store_explicit(seat_word(e, pl->seat), 0, memory_order_release);
-    taken_drop(e, pl->slot);
+    if (pl->seat == NO_SEAT) {
+        taken_drop(e, pl->slot);
+        return;
+    }
+    /* Taken over from a hold that ran out: that place frees up now, and
+     * goes to the waiting list like any other. */
+    atomic_store_explicit(seat_word(e, pl->seat), 0, memory_order_release);
+    sb__place_free(e, pl->slot, sb__clock_now(&e->clock));
 }
 
 sb_status

@@ -227,13 +227,15 @@ sb__wait_audit(sb_engine *e, uint32_t number, uint64_t word)
     return (ent & ENTRY_WRITTEN) && entry_person_plus1(ent) == number + 1;
 }
 
-/* Claims a free entry at location for person `number`, from a spread
- * start: false when every entry is taken. */
+/* Claims a free entry at location for person `number` (SB_NO_PERSON: not
+ * stored yet, named later), from a spread start: false when every entry is
+ * taken. */
 static bool
 entry_claim(sb_engine *e, uint16_t location, uint32_t number, uint32_t from, uint32_t to,
             uint32_t *g)
 {
-    uint32_t base = location * e->wait_cap, start = number % e->wait_cap;
+    uint32_t base = location * e->wait_cap, start = (number % e->wait_cap + location) % e->wait_cap;
+    uint32_t who = number == SB_NO_PERSON ? (uint32_t)ENTRY_PERSON_MASK : number + 1;
     for (uint32_t k = 0; k < e->wait_cap; k++) {
         uint32_t at = base + (start + k) % e->wait_cap;
         uint64_t ent = entry_load(e, at), word;
@@ -246,7 +248,7 @@ entry_claim(sb_engine *e, uint16_t location, uint32_t number, uint32_t from, uin
                 continue;
         }
         if (atomic_compare_exchange_strong_explicit(entry_word(e, at), &ent,
-                                                    entry_make(number + 1, from, to, ent),
+                                                    entry_make(who, from, to, ent),
                                                     memory_order_acq_rel, memory_order_relaxed)) {
             *g = at;
             return true;
@@ -266,15 +268,22 @@ wait_join(sb_engine *e, uint32_t bsn, uint16_t location, uint32_t from, uint32_t
         person_load(e, &p, false);
         if (sb__person_active(e, &p, now, &seat, false) || pw_state(p.view) == PS_WAITING)
             return SB_DUPLICATE;
-    } else {
-        p.number = sb__people_insert(&e->people, bsn);
-        if (p.number == SB_NO_PERSON)
-            return SB_NOMEM;
     }
+    /* The entry before a new person is stored, so a full list uses up no
+     * place in the person table. */
     uint32_t g;
     if (!entry_claim(e, location, p.number, from, to, &g))
         return SB_NOMEM;
     uint64_t ent = entry_load(e, g);
+    if (p.number == SB_NO_PERSON) {
+        p.number = sb__people_insert(&e->people, bsn);
+        if (p.number == SB_NO_PERSON) {
+            entry_free(e, g, ent);
+            return SB_NOMEM;
+        }
+        ent = (ent & ~ENTRY_PERSON_MASK) | (p.number + 1);
+        atomic_store_explicit(entry_word(e, g), ent, memory_order_relaxed);
+    }
     sb_waitq *q = &e->waitq[location];
     atomic_store_explicit(&e->wait_ring[g].ticket,
                           atomic_fetch_add_explicit(&q->tickets, 1, memory_order_relaxed),
