@@ -446,8 +446,11 @@ SB_EXPORT sb_status sb_each_booking(sb_engine *e, uint16_t location, int32_t fro
  * one gets the place when sb_expire reclaims it.  First come, first served;
  * each person waits once (they leave the list when they get a hold, reserve
  * or book themselves, or cancel).  Places of holds that ran out reach the
- * list only through sb_expire: until it runs, a reserve may take them first,
- * so a server with a waiting list calls sb_expire every second or so.  A
+ * list when they are reclaimed: by sb_expire, or by a call that reclaims
+ * them on its way (a reserve finding the shelf short, a family booking
+ * finding its slot full, the owner's next reserve).  A reserve that takes
+ * such a place over in a full slot keeps it, so a server with a waiting
+ * list calls sb_expire every second or so.  A
  * location that is closed gives nobody a place from its list.
  *
  * sb_wait: joins the list of location for days from_day .. to_day (clamped

@@ -392,7 +392,8 @@ bool sb__location_is_open(const sb_engine *e, uint16_t loc);
  * from an expired hold or due release, still marked BUSY. */
 typedef struct sb_place {
     uint32_t slot;
-    uint32_t seat; /* global seat index of the taken-over seat, or UINT32_MAX */
+    uint32_t seat;   /* global seat index of its seat, or UINT32_MAX */
+    bool taken_over; /* from a hold that ran out (or a due delayed release) */
 } sb_place;
 
 /* Takes a place; SB_OK or SB_FULL. */

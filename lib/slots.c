@@ -189,6 +189,7 @@ sb__place_take(sb_engine *e, uint32_t slot, uint64_t now, sb_place *pl)
 {
     pl->slot = slot;
     pl->seat = NO_SEAT;
+    pl->taken_over = false;
     _Atomic uint64_t *cw = &counters(e, slot)->cw;
     uint64_t w = atomic_load_explicit(cw, memory_order_acquire);
     for (uint32_t tries = 0; CW_TAKEN(w) < CW_CAP(w); tries++) {
@@ -197,7 +198,8 @@ sb__place_take(sb_engine *e, uint32_t slot, uint64_t now, sb_place *pl)
                                                   memory_order_acquire))
             return SB_OK;
     }
-    return due_take(e, slot, now, &pl->seat) ? SB_OK : SB_FULL;
+    pl->taken_over = due_take(e, slot, now, &pl->seat);
+    return pl->taken_over ? SB_OK : SB_FULL;
 }
 
 sb_status
@@ -235,14 +237,14 @@ sb__place_free(sb_engine *e, uint32_t slot, uint64_t now)
 void
 sb__place_return(sb_engine *e, const sb_place *pl)
 {
-    if (pl->seat == NO_SEAT) {
+    if (pl->seat != NO_SEAT)
+        atomic_store_explicit(seat_word(e, pl->seat), 0, memory_order_release);
+    /* A place taken over from a hold that ran out frees up now, and goes to
+     * the waiting list like any other; a place that was free stays free. */
+    if (pl->taken_over)
+        sb__place_free(e, pl->slot, sb__clock_now(&e->clock));
+    else
         taken_drop(e, pl->slot);
-        return;
-    }
-    /* Taken over from a hold that ran out: that place frees up now, and
-     * goes to the waiting list like any other. */
-    atomic_store_explicit(seat_word(e, pl->seat), 0, memory_order_release);
-    sb__place_free(e, pl->slot, sb__clock_now(&e->clock));
 }
 
 sb_status
@@ -265,9 +267,9 @@ sb__place_claim(sb_engine *e, sb_place *pl, uint64_t now, uint32_t hint)
     }
     /* No vacant seat: take over a due one.  Its place is already counted, so
      * the one this call added goes back. */
-    bool found = due_take(e, pl->slot, now, &pl->seat);
+    pl->taken_over = due_take(e, pl->slot, now, &pl->seat);
     taken_drop(e, pl->slot);
-    return found ? SB_OK : SB_NOMEM;
+    return pl->taken_over ? SB_OK : SB_NOMEM;
 }
 
 void

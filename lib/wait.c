@@ -157,7 +157,7 @@ give_to(sb_engine *e, uint32_t slot, const pick *pk, uint64_t now)
     person p = {entry_person_plus1(pk->ent) - 1, pk->word, pk->word};
     if (!sb__stock_take_shelf(e, location, 1))
         return SB_NO_STOCK;
-    sb_place pl = {slot, UINT32_MAX};
+    sb_place pl = {slot, UINT32_MAX, false};
     if (sb__place_claim(e, &pl, now, 0) != SB_OK) {
         sb__stock_give(e, location, 1);
         return SB_FULL;

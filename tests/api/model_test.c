@@ -4,12 +4,13 @@
  * and the statuses documented in slotbook.h.  Uses <slotbook.h> only.
  *
  * The model is plain arrays: locations open or closed, each slot's
- * capacity, and per person their state (none, held, booked, redeemed), the
- * hold's slot and deadline, the booked slot, how many bookings they made,
- * and every code the engine issued them with its status (live, cancelled,
- * used).  A slot's held, booked and redeemed counts are derived from the
- * people, so the model cannot drift from itself.  Time is a fake clock that
- * only moves forward; a hold is live while now < reserved_at + hold_ms.
+ * capacity, and per person their state (none, held, booked, redeemed,
+ * waiting, a family's member), the hold's slot and deadline, the booked
+ * slot, how many bookings they made, and every code the engine issued
+ * with its status (live, cancelled, used).  A slot's held, booked and
+ * redeemed counts are derived from the people, so the model cannot drift
+ * from itself.  Time is a fake clock that only moves forward; a hold is
+ * live while now < reserved_at + hold_ms.
  *
  * Delayed releases land at moments the model cannot predict, so the random
  * sequences run with release_delay_ms = 0 and a separate test checks only
@@ -27,9 +28,11 @@
  * once, but the engine keeps a dead hold's place and sticker until it is
  * reclaimed: by sb_expire; by a reserve, book or reschedule that finds the
  * slot full counting dead holds and takes one's place over; by its owner's
- * next successful reserve or book; or by a reserve, book or reschedule that
- * finds the location's shelf empty, which reclaims every dead hold of the
- * location before it answers SB_NO_STOCK or takes a sticker.  The model
+ * next successful reserve, book, sb_wait or family booking; by a family
+ * booking or move that finds its slot full counting them (all of the
+ * slot's); or by a reserve, book, reschedule or family booking that finds
+ * the location's shelf short, which reclaims every dead hold of the
+ * location before it answers SB_NO_STOCK or takes its stickers.  The model
  * follows these rules exactly but for one thing the contract leaves open:
  * which dead hold of a full slot a takeover took.  So it keeps, per slot,
  * bounds on how many dead holds are not yet reclaimed; they are exact until
@@ -44,10 +47,52 @@
  *
  * sb_expire's count is checked against the same bounds (exact when they
  * meet); the next sb_expire answers 0, and the stats counter of reclaimed
- * holds then equals every hold that ever ran out.  At the end of each
- * sequence: sb_audit, every person's lookup, every code issued, every
- * location's walk, and the stats outcome counters against the calls the
- * test made.
+ * holds then equals every hold that ever ran out.
+ *
+ * Families (sb_book_group, sb_book_group_blocker) are records of the model
+ * too: members, slot, code, a redeemed bit per member, and the changes
+ * counted from the most any member had made.  Every status comes with its
+ * blocker; the family's code verifies per member (SB_USED once that member
+ * was redeemed) and for nobody else; any member cancels or moves the whole
+ * family (SB_USED once one was redeemed), the places of the members not
+ * redeemed coming back; a family's changes count for every member.
+ *
+ * The waiting list (sb_wait) is a ticket per waiting person.  Every place a
+ * call frees goes, as a hold, to the earliest person waiting at its
+ * location whose range holds its day, if the location is open and (with
+ * use_stock) a sticker is on the shelf once the freed place's own is back;
+ * else back to the slot.  The model frees places where the library does:
+ * a cancel, a reschedule away, a family cancelled or moved, sb_release,
+ * sb_expire (a dead hold's sticker back first), a reserve, book,
+ * reschedule or family booking that finds the shelf short (it reclaims the
+ * location's dead holds, slot by slot), a family booking or move that finds
+ * its slot full counting dead holds (it reclaims that slot's), and a dead
+ * hold dropped by its owner's next reserve, book, sb_wait or family
+ * booking.  A reserve that takes over a dead hold of a full slot frees
+ * nothing (the place goes from one to the other), unless it is refused
+ * after that: then the place is freed.  Where those hand a place to a waiting
+ * person, the model must know each dead hold's fate exactly: so in the
+ * sequences with a waiting list it never lets its bounds part, and before
+ * a call whose outcome would hang on what it cannot know (whose dead hold
+ * a takeover took, or the order in which the engine claims a family's
+ * members: the engine's person numbers, which no call shows) the sequence
+ * calls sb_expire first, which reclaims every dead hold ("settles").
+ *
+ * Each seed picks use_stock, max_changes, max_waiting (none, 2, 4 or the
+ * default) and max_families (few enough to run out, the default, plenty,
+ * or none); each five seeds pair the list with both stock settings.
+ *
+ * Where the header is silent the model follows the library, and says so
+ * where it does: a member who left a cancelled family and made any change
+ * of their own since (reserve, book, sb_wait, another family) gets
+ * SB_WRONG_HOLDER for the old family code (README.md documents "booked
+ * alone"); a family refused at its n-th new member keeps those stored
+ * before; a reserve or book whose own shelf reclaim gave its waiting
+ * caller a hold answers SB_DUPLICATE.
+ *
+ * At the end of each sequence: sb_audit, every person's lookup, every code
+ * issued (a family's by each member), every location's walk, and the stats
+ * outcome counters against the calls the test made.
  */
 #include <criterion/criterion.h>
 #include <criterion/logging.h>
@@ -134,34 +179,103 @@ bsn_make(rng *r)
 
 /* ---- the reference model ---------------------------------------------------- */
 
-enum { P_NONE, P_HELD, P_BOOKED, P_REDEEMED };
+enum { P_NONE, P_HELD, P_BOOKED, P_REDEEMED, P_WAITING, P_MEMBER };
 enum { C_LIVE, C_CANCELLED, C_USED };
+enum { F_BOOKED, F_CANCELLED };
+
+/* Events counted for --verbose runs: where the places given to waiting
+ * people came from, and family and list edges the sequences reached. */
+enum {
+    EV_FROM_CANCEL,    /* a cancel of a hold or booking */
+    EV_FROM_MOVE,      /* a reschedule away */
+    EV_FROM_FAMILY,    /* a family cancelled or moved */
+    EV_FROM_RELEASE,   /* sb_release */
+    EV_FROM_EXPIRE,    /* sb_expire */
+    EV_FROM_SHELF,     /* an empty shelf's reclaim */
+    EV_FROM_FULL,      /* a family finding its slot full */
+    EV_FROM_DROP,      /* a dead hold dropped by its owner's next call */
+    EV_FROM_REFUSED,   /* a dead hold taken over by a call then refused */
+    EV_FAMILY_CANCEL,  /* a family cancelled (by any member) */
+    EV_FAMILY_PARTLY,  /* ... with some members redeemed */
+    EV_FAMILY_MOVE,    /* a family moved */
+    EV_MEMBER_REDEEM,  /* a member redeemed */
+    EV_FORMER_MEMBER,  /* a former member's old family code: SB_WRONG_HOLDER */
+    EV_OWN_CALL_OFFER, /* a waiting reserver given a hold by their own call */
+    EV_WAIT_LOOKUP,    /* a waiting person looked up */
+    EV_COUNT
+};
+static const char *const EV_NAMES[EV_COUNT] = {
+    "offers from a cancel",
+    "from a reschedule away",
+    "from a family",
+    "from sb_release",
+    "from sb_expire",
+    "from an empty shelf",
+    "from a family's full slot",
+    "from an owner's next call",
+    "from a refused takeover",
+    "families cancelled",
+    "with members redeemed",
+    "families moved",
+    "members redeemed",
+    "former members refused",
+    "reservers served by their own call",
+    "waiting people looked up",
+};
+
+#define MOST_CHANGES 15u /* the header's ceiling of max_changes: counts stop there */
 
 typedef struct mcode {
     char text[SB_CODE_SIZE];
-    int owner; /* index in the pool */
-    int status;
+    int owner;    /* the person the code names: its holder, or the family's leader */
+    int fam;      /* the family booking it was issued to; -1 for a person's own */
+    uint32_t gen; /* the owner's bookings made when it was issued */
+    int status;   /* own code: live, cancelled or used; family code: live or cancelled
+                     (moved or cancelled), used per member (mfamily.redeemed) */
     int slot;
 } mcode;
+
+typedef struct mfamily {
+    int n;
+    int member[SB_FAMILY_MAX]; /* pool indices, in the caller's order: member[0] leads */
+    int slot;
+    int state;
+    unsigned redeemed; /* bit i: member[i] was redeemed */
+    uint32_t base;     /* the most changes a member had made when it was booked */
+    uint32_t changes;  /* base + the family's cancels and reschedules */
+    uint32_t gen;      /* of its latest code (the leader's bookings made) */
+    int code;          /* its latest code */
+} mfamily;
 
 typedef struct mperson {
     uint32_t bsn;
     bool valid;
-    bool stored;       /* took a hold or booking once: kept for ever */
+    bool stored;       /* took part in a call that stored them: kept for ever */
     int state;         /* P_HELD also when the hold ran out (then "expired") */
-    int slot;          /* of the hold or booking */
+    int slot;          /* of the hold or booking (a member's: the family's) */
     uint64_t deadline; /* of the hold */
     bool swept;        /* the hold ran out and is known to be reclaimed (by an
                           sb_expire, or an empty shelf at its location) */
     bool dead_noted;   /* the hold ran out and is counted in dead_lo/dead_hi */
-    uint32_t gen;      /* bookings made */
-    uint32_t changes;  /* cancels and reschedules made */
+    uint32_t gen;      /* bookings made (a family's codes count for its leader) */
+    uint32_t changes;  /* cancels and reschedules made (a member's family counts in
+                          mfamily.changes until it is cancelled) */
     int latest;        /* index of the latest code, -1 for none */
+    int fam;           /* P_MEMBER: the family */
+    int link;          /* the family the person was last booked with, until their own
+                          next change of state: -1 for none (see op_present) */
+    uint16_t wloc;     /* P_WAITING: the location, the range of days (offsets from
+                          first_day, clamped) and the ticket (order of arrival) */
+    int32_t wfrom, wto;
+    uint64_t ticket;
 } mperson;
 
 typedef struct model {
     bool use_stock;
-    uint32_t max_changes; /* 0 = unlimited */
+    uint32_t max_changes;  /* 0 = unlimited */
+    bool waiting;          /* the engine keeps a waiting list */
+    uint32_t max_waiting;  /* per location */
+    uint32_t max_families; /* family bookings over the engine's life */
     bool open[NLOC];
     uint32_t capacity[NSLOTS];
     /* bounds on the dead holds of each slot not yet reclaimed (see the top) */
@@ -171,7 +285,15 @@ typedef struct model {
     uint32_t stored;
     mcode *codes;
     size_t ncodes, capcodes;
-    uint64_t expired_gone; /* expired holds replaced by their owner's next reserve or book */
+    mfamily *fams;
+    size_t nfams, capfams; /* every family booked; nfams is also the records used */
+    uint64_t tickets;
+    uint64_t expired_gone; /* expired holds replaced by their owner's next call */
+    /* freed places: given to a waiting person; a waiting person fit but no
+     * sticker was left; a waiting person fit but the location was closed */
+    uint64_t offers[3];
+    int why;                   /* what frees the places offered now (EV_FROM_*) */
+    uint64_t events[EV_COUNT]; /* what the sequence exercised, for --verbose */
     uint64_t now;
     uint64_t noted_at; /* when m_note_deaths last looked */
 } model;
@@ -197,6 +319,19 @@ slot_at(int i)
     return s;
 }
 
+static unsigned
+m_location(int s)
+{
+    return (unsigned)s / (NDAYS * NWIN);
+}
+
+/* the slot's day, as an offset from first_day */
+static int32_t
+m_day(int s)
+{
+    return (int32_t)(((unsigned)s / NWIN) % NDAYS);
+}
+
 static bool
 m_live(const model *m, const mperson *p)
 {
@@ -207,6 +342,24 @@ static bool
 m_ran_out(const model *m, const mperson *p)
 {
     return p->state == P_HELD && m->now >= p->deadline;
+}
+
+static int
+m_member_index(const mfamily *f, int pi)
+{
+    for (int i = 0; i < f->n; i++)
+        if (f->member[i] == pi)
+            return i;
+    return -1;
+}
+
+static bool
+m_member_redeemed(const model *m, const mperson *p, int pi)
+{
+    if (p->state != P_MEMBER)
+        return false;
+    const mfamily *f = &m->fams[p->fam];
+    return f->redeemed >> m_member_index(f, pi) & 1u;
 }
 
 static sb_slot_info
@@ -225,6 +378,10 @@ m_slot(const model *m, int s)
             in.booked++;
         else if (p->state == P_REDEEMED)
             in.redeemed++;
+        else if (p->state == P_MEMBER && m_member_redeemed(m, p, i))
+            in.redeemed++;
+        else if (p->state == P_MEMBER)
+            in.booked++;
     }
     uint64_t used = (uint64_t)in.held + in.booked + in.redeemed;
     cr_assert(used <= in.capacity, "the model itself broke the capacity invariant");
@@ -257,22 +414,25 @@ m_expired_total(const model *m)
 }
 
 static bool
-m_over_limit(const model *m, const mperson *p)
+m_over_limit(const model *m, uint32_t changes)
 {
-    return m->max_changes != 0 && p->changes >= m->max_changes;
+    return m->max_changes != 0 && changes >= m->max_changes;
 }
 
-/* a live hold, a booking or a redeemed booking: what holds a sticker */
+static void
+m_count_change(uint32_t *changes)
+{
+    if (*changes < MOST_CHANGES)
+        (*changes)++;
+}
+
+/* a live hold, a booking, a redeemed booking or a family's: what holds a
+ * sticker, and what makes reserve, book, confirm and sb_wait answer
+ * SB_DUPLICATE */
 static bool
 m_has_place(const model *m, const mperson *p)
 {
-    return m_live(m, p) || p->state == P_BOOKED || p->state == P_REDEEMED;
-}
-
-static unsigned
-m_location(int s)
-{
-    return (unsigned)s / (NDAYS * NWIN);
+    return m_live(m, p) || p->state == P_BOOKED || p->state == P_REDEEMED || p->state == P_MEMBER;
 }
 
 /* Holds that ran out since the last step join their slot's dead holds
@@ -316,91 +476,316 @@ m_shelves(const model *m, int64_t lo[NLOC], int64_t hi[NLOC])
     }
 }
 
-/* A reserve, book or reschedule into loc takes a sticker (use_stock):
- * false for SB_NO_STOCK.  An empty shelf first reclaims every dead hold of
- * loc; when the model cannot tell whether the shelf was empty, they may or
- * may not be back.  Either way the answer is known: nothing is left exactly
- * when nothing is left with every dead hold back. */
+/* ---- the waiting list -------------------------------------------------------- */
+
+static uint32_t
+m_waiting_at(const model *m, unsigned loc)
+{
+    uint32_t n = 0;
+    for (int i = 0; i < NPOOL; i++)
+        n += m->people[i].state == P_WAITING && m->people[i].wloc == loc;
+    return n;
+}
+
+/* people waiting ahead of p at p's location, whatever their range */
+static uint32_t
+m_position(const model *m, const mperson *p)
+{
+    uint32_t n = 0;
+    for (int i = 0; i < NPOOL; i++) {
+        const mperson *q = &m->people[i];
+        n += q->state == P_WAITING && q->wloc == p->wloc && q->ticket < p->ticket;
+    }
+    return n;
+}
+
+/* the first come of those waiting at loc whose range holds day; -1 for none */
+static int
+m_first_waiting(const model *m, unsigned loc, int32_t day)
+{
+    int best = -1;
+    for (int i = 0; i < NPOOL; i++) {
+        const mperson *q = &m->people[i];
+        if (q->state == P_WAITING && q->wloc == loc && q->wfrom <= day && day <= q->wto &&
+            (best < 0 || q->ticket < m->people[best].ticket))
+            best = i;
+    }
+    return best;
+}
+
+/* A counted place of slot s was freed: it goes, as a hold, to the first
+ * person waiting at its location whose range holds its day, when the
+ * location is open and (use_stock) a sticker is on the shelf, which the
+ * hold takes; else back to the slot (nothing to do: the model derives the
+ * slot's counters from the people).  In the waiting sequences the dead
+ * holds are known exactly (see run_steps), so the shelf is too. */
 static bool
-m_stock_take(model *m, unsigned loc)
+m_offer(model *m, int s)
+{
+    if (!m->waiting)
+        return false;
+    unsigned loc = m_location(s);
+    int w = m_first_waiting(m, loc, m_day(s));
+    if (w < 0)
+        return false;
+    if (!m->open[loc]) {
+        m->offers[2]++;
+        return false;
+    }
+    if (m->use_stock) {
+        int64_t lo[NLOC], hi[NLOC];
+        m_shelves(m, lo, hi);
+        cr_assert_eq(lo[loc], hi[loc], "the model lost track of a shelf in a waiting sequence");
+        if (lo[loc] < 1) {
+            m->offers[1]++;
+            return false;
+        }
+    }
+    mperson *p = &m->people[w];
+    p->state = P_HELD;
+    p->slot = s;
+    p->deadline = m->now + HOLD_MS;
+    p->swept = false;
+    p->dead_noted = false;
+    m->offers[0]++;
+    m->events[m->why]++;
+    return true;
+}
+
+/* k places of slot s freed at once (a cancel, a reschedule away, a family
+ * cancelled or moved, a dead hold dropped by its owner's next call): their
+ * stickers are back first, then each place is offered. */
+static void
+m_offer_back(model *m, int s, uint32_t k, int why)
+{
+    m->why = why;
+    for (uint32_t j = 0; j < k; j++)
+        m_offer(m, s);
+}
+
+/* Every dead hold of slot s not yet reclaimed is reclaimed now (sb_expire,
+ * an empty shelf, a family that finds the slot full): its sticker back on
+ * the shelf, then its place offered to the list.  Exact in the
+ * waiting sequences, where dead_lo == dead_hi. */
+static uint32_t
+m_reclaim_slot(model *m, int s)
+{
+    uint32_t k = m->dead_lo[s];
+    for (int i = 0; i < NPOOL; i++) {
+        mperson *p = &m->people[i];
+        if (m_ran_out(m, p) && p->slot == s)
+            p->swept = true;
+    }
+    m->dead_lo[s] = m->dead_hi[s] = 0;
+    for (uint32_t j = 0; j < k; j++)
+        m_offer(m, s);
+    return k;
+}
+
+/* ---- dead holds, stickers and places taken ----------------------------------- */
+
+/* A reserve, book, reschedule or family booking at loc takes n stickers
+ * (use_stock): false for SB_NO_STOCK.  A shelf with fewer than n first
+ * reclaims every dead hold of loc, slot by slot; when the model cannot
+ * tell whether it had fewer, they may or may not be back.  Either way the
+ * answer is known: too few are left exactly when too few are left with
+ * every dead hold back. */
+static bool
+m_stock_take(model *m, unsigned loc, uint32_t n)
 {
     if (!m->use_stock)
         return true;
     int64_t lo[NLOC], hi[NLOC];
     m_shelves(m, lo, hi);
-    if (lo[loc] == 0) {
-        bool surely = hi[loc] == 0;
+    if (lo[loc] < (int64_t)n) {
+        bool surely = hi[loc] < (int64_t)n;
         for (int s = 0; s < (int)NSLOTS; s++) {
             if (m_location(s) != loc)
                 continue;
-            m->dead_lo[s] = 0;
-            if (surely)
-                m->dead_hi[s] = 0;
-        }
-        for (int i = 0; i < NPOOL && surely; i++) {
-            mperson *p = &m->people[i];
-            if (m_ran_out(m, p) && m_location(p->slot) == loc)
-                p->swept = true;
+            if (surely) {
+                m->why = EV_FROM_SHELF;
+                m_reclaim_slot(m, s);
+            } else
+                m->dead_lo[s] = 0;
         }
     }
     uint64_t used = 0;
     for (int i = 0; i < NPOOL; i++)
         if (m_has_place(m, &m->people[i]) && m_location(m->people[i].slot) == loc)
             used++;
-    return m->stock_added[loc] > used;
+    return m->stock_added[loc] >= used + n;
 }
 
-/* A reserve, book or reschedule found a free place in slot s (and kept it,
- * or gave it back on SB_NOMEM).  When the slot was full counting its dead
- * holds, the place was one of theirs: that dead hold is reclaimed. */
-static void
+/* A reserve, book or reschedule found a free place in slot s.  When the
+ * slot was full counting its dead holds, the place was one of theirs: that
+ * dead hold is reclaimed.  True when it surely was (a call refused after
+ * that frees the place: m_place_return). */
+static bool
 m_place_take(model *m, int s)
 {
     uint32_t used = m->capacity[s] - m_slot(m, s).free;
     if (used + m->dead_lo[s] >= m->capacity[s]) {
         m->dead_lo[s]--;
         m->dead_hi[s]--;
-    } else if (used + m->dead_hi[s] >= m->capacity[s]) {
-        m->dead_hi[s]--; /* full or not: one fewer at most */
+        return true;
     }
+    if (used + m->dead_hi[s] >= m->capacity[s])
+        m->dead_hi[s]--; /* full or not: one fewer at most */
+    return false;
 }
 
-/* The person's dead hold, replaced by their successful reserve or book, is
- * reclaimed now if a takeover did not reclaim it before. */
+/* A call refused after m_place_take gives the place back: a place taken
+ * over from a dead hold is freed like any other, to the waiting list; a
+ * fresh one just goes back (the model derives the counters).  In the
+ * waiting sequences the bounds meet, so the model knows which it was. */
 static void
+m_place_return(model *m, int s, bool taken_over)
+{
+    if (taken_over)
+        m_offer_back(m, s, 1, EV_FROM_REFUSED);
+}
+
+/* A family booking or move takes n places of slot s at once: when fewer
+ * than n are left counting the dead holds, every dead hold of s is
+ * reclaimed first (their places offered to the list), then it looks
+ * again.  False for SB_FULL. */
+static bool
+m_places_take(model *m, int s, uint32_t n)
+{
+    uint64_t cap = m->capacity[s], used = cap - m_slot(m, s).free;
+    if (used + m->dead_hi[s] + n <= cap)
+        return true;
+    if (used + m->dead_lo[s] + n > cap) {
+        m->why = EV_FROM_FULL;
+        m_reclaim_slot(m, s);
+    } else
+        m->dead_lo[s] = 0; /* maybe reclaimed (no waiting list here) */
+    used = cap - m_slot(m, s).free;
+    return used + n <= cap;
+}
+
+/* What the model knows of p's dead hold (ran out, not known reclaimed):
+ * 1 not yet reclaimed, 0 reclaimed (or none), -1 either (a takeover in
+ * its slot reclaimed one of several dead holds, the contract does not say
+ * whose). */
+static int
+m_dead_fate(const model *m, const mperson *p)
+{
+    if (!m_ran_out(m, p) || p->swept)
+        return 0;
+    int s = p->slot;
+    if (m->dead_lo[s] == m_unreclaimed(m, s))
+        return 1;
+    return m->dead_hi[s] == 0 ? 0 : -1;
+}
+
+/* The person's dead hold, replaced by their own successful call, is
+ * reclaimed now if nothing reclaimed it before: true when it surely was
+ * not (its place is freed now and offered to the list). */
+static bool
 m_drop_dead(model *m, const mperson *p)
 {
     if (!m_ran_out(m, p) || p->swept)
-        return;
-    int s = p->slot;
+        return false;
+    int s = p->slot, fate = m_dead_fate(m, p);
     uint32_t maybe = m_unreclaimed(m, s); /* p's among them */
+    cr_assert(fate >= 0 || !m->waiting, "an unsettled dead hold in a waiting sequence");
     if (m->dead_lo[s] > 0)
         m->dead_lo[s]--;
     if (m->dead_hi[s] > maybe - 1)
         m->dead_hi[s] = maybe - 1;
+    return fate == 1;
 }
 
+/* Before p's own successful call (reserve, book, sb_wait, family booking)
+ * replaces what they had: a dead hold is dropped (counted as expired) and
+ * the link to a cancelled family ends.  Returns the slot whose place the
+ * dead hold freed, -1 for none: the caller offers it (m_offer_back) once
+ * p's new state is in place, as the engine does. */
+static int
+m_replace(model *m, mperson *p)
+{
+    int freed = -1;
+    if (m_ran_out(m, p)) {
+        m->expired_gone++;
+        if (m_drop_dead(m, p))
+            freed = p->slot;
+    }
+    p->link = -1;
+    return freed;
+}
+
+/* ---- cancels ------------------------------------------------------------------ */
+
 static sb_status
-m_cancel_want(const model *m, const mperson *p)
+m_cancel_want(const model *m, const mperson *p, int pi)
 {
     if (!p->valid)
         return SB_INVALID_ID;
-    if (p->state == P_REDEEMED)
+    if (p->state == P_REDEEMED || m_member_redeemed(m, p, pi))
         return SB_USED;
+    if (p->state == P_MEMBER)
+        return m_over_limit(m, m->fams[p->fam].changes) ? SB_LIMIT : SB_OK;
+    if (p->state == P_WAITING)
+        return SB_OK; /* leaving the list is no change */
     if (!m_live(m, p) && p->state != P_BOOKED)
         return SB_NOT_FOUND; /* nothing, or a hold that ran out */
-    if (m_over_limit(m, p))
+    if (m_over_limit(m, p->changes))
         return SB_LIMIT;
     return SB_OK;
+}
+
+/* The places a family leaves when it is cancelled: its members' not yet
+ * redeemed. */
+static uint32_t
+m_family_places(const mfamily *f)
+{
+    return (uint32_t)f->n - (uint32_t)__builtin_popcount(f->redeemed);
+}
+
+/* Any member cancels the family: the members not yet redeemed have nothing
+ * now (the family's changes counted for each), the redeemed stay redeemed,
+ * and the places left are offered to the list. */
+static void
+m_family_cancel(model *m, mfamily *f)
+{
+    m_count_change(&f->changes);
+    f->state = F_CANCELLED;
+    m->codes[f->code].status = C_CANCELLED;
+    for (int i = 0; i < f->n; i++) {
+        mperson *q = &m->people[f->member[i]];
+        if (f->redeemed >> i & 1u)
+            continue;
+        q->state = P_NONE;
+        uint32_t c = q->changes + f->changes - f->base;
+        q->changes = c < MOST_CHANGES ? c : MOST_CHANGES;
+    }
+    uint32_t k = m_family_places(f);
+    m->events[EV_FAMILY_CANCEL]++;
+    m->events[EV_FAMILY_PARTLY] += f->redeemed != 0;
+    m_offer_back(m, f->slot, k, EV_FROM_FAMILY);
 }
 
 static void
 m_cancel(model *m, mperson *p)
 {
-    if (p->state == P_BOOKED)
+    int s = p->slot;
+    switch (p->state) {
+    case P_WAITING:
+        p->state = P_NONE;
+        return;
+    case P_MEMBER:
+        m_family_cancel(m, &m->fams[p->fam]);
+        return;
+    case P_BOOKED:
         m->codes[p->latest].status = C_CANCELLED;
+        break;
+    default: /* a live hold */
+        break;
+    }
     p->state = P_NONE;
-    p->changes++;
+    m_count_change(&p->changes);
+    m_offer_back(m, s, 1, EV_FROM_CANCEL);
 }
 
 /* ---- one run: engine, model, clock, and where we are ------------------------ */
@@ -419,26 +804,41 @@ typedef struct run {
     /* sb_expire calls, holds they reclaimed, calls whose count the model
      * knew exactly, calls that found dead holds already taken over */
     uint64_t sweeps[4];
-    uint64_t walks[2];   /* sb_each_booking calls that walked, bookings shown */
-    uint64_t shelves[2]; /* sb_stock_read answers checked against bounds, exactly */
-    int64_t shelved;     /* stickers on all shelves at least, at the last check */
+    uint64_t walks[2];    /* sb_each_booking calls that walked, bookings shown */
+    uint64_t shelves[2];  /* sb_stock_read answers checked against bounds, exactly */
+    int64_t shelved;      /* stickers on all shelves at least, at the last check */
+    uint64_t settles;     /* sb_expire calls made first to settle dead holds */
+    uint64_t families[2]; /* families booked, members booked in them */
 } run;
 
-#define FAIL(run_, ...)                                                                           \
-    do {                                                                                          \
-        char what_[640];                                                                          \
-        snprintf(what_, sizeof what_, __VA_ARGS__);                                               \
-        snprintf((run_)->msg, sizeof(run_)->msg,                                                  \
-                 "seed %" PRIu64 " (use_stock %d, max_changes %" PRIu32 ") step %d (now %" PRIu64 \
-                 "): %s: %s",                                                                     \
-                 (run_)->seed, (int)(run_)->m.use_stock, (run_)->m.max_changes, (run_)->step,     \
-                 (run_)->m.now - CLOCK_START, (run_)->desc, what_);                               \
-        longjmp((run_)->fail, 1);                                                                 \
+#define FAIL(run_, ...)                                                                          \
+    do {                                                                                         \
+        char what_[640];                                                                         \
+        snprintf(what_, sizeof what_, __VA_ARGS__);                                              \
+        snprintf((run_)->msg, sizeof(run_)->msg,                                                 \
+                 "seed %" PRIu64 " (use_stock %d, max_changes %" PRIu32 ", max_waiting %" PRIu32 \
+                 ", max_families %" PRIu32 ") step %d (now %" PRIu64 "): %s: %s",                \
+                 (run_)->seed, (int)(run_)->m.use_stock, (run_)->m.max_changes,                  \
+                 (run_)->m.max_waiting, (run_)->m.max_families, (run_)->step,                    \
+                 (run_)->m.now - CLOCK_START, (run_)->desc, what_);                              \
+        longjmp((run_)->fail, 1);                                                                \
     } while (0)
+
+/* MODEL_TRACE=1 in the environment: a failing sequence prints its last
+ * calls (full checks left out); MODEL_CHECK_ALL=1: every slot, person, walk
+ * and shelf is checked after every step, not every 500 (slow, for finding
+ * the first step that went wrong). */
+static bool trace_on, check_all;
+#define TRACE_LEN 64
+static char trace[TRACE_LEN][800];
+static int traced;
 
 static void
 expect_status(run *r, sb_status want, sb_status got)
 {
+    if (trace_on && strncmp(r->desc, "full check", 10) != 0)
+        snprintf(trace[traced++ % TRACE_LEN], sizeof trace[0], "step %d (now %" PRIu64 "): %s: %s",
+                 r->step, r->m.now - CLOCK_START, r->desc, sb_status_name(got));
     if (want != got)
         FAIL(r, "expected %s, got %s", sb_status_name(want), sb_status_name(got));
 }
@@ -535,7 +935,28 @@ static bool
 is_booked(const model *m, const mperson *p)
 {
     (void)m;
-    return p->state == P_BOOKED;
+    return p->state == P_BOOKED || p->state == P_MEMBER;
+}
+
+static bool
+is_waiting(const model *m, const mperson *p)
+{
+    (void)m;
+    return p->state == P_WAITING;
+}
+
+static bool
+is_member(const model *m, const mperson *p)
+{
+    (void)m;
+    return p->state == P_MEMBER;
+}
+
+/* valid and without a live hold or booking: may wait or join a family */
+static bool
+is_free(const model *m, const mperson *p)
+{
+    return p->valid && !m_has_place(m, p);
 }
 
 /* a person of the pool: with probability permille one that satisfies pred
@@ -569,7 +990,7 @@ check_code_shape(run *r, const char *code)
 }
 
 static int
-add_code(run *r, int owner, int slot, const char *text)
+add_code(run *r, int owner, int fam, uint32_t gen, int slot, const char *text)
 {
     model *m = &r->m;
     check_code_shape(r, text);
@@ -584,6 +1005,8 @@ add_code(run *r, int owner, int slot, const char *text)
     mcode *c = &m->codes[m->ncodes];
     memcpy(c->text, text, SB_CODE_SIZE);
     c->owner = owner;
+    c->fam = fam;
+    c->gen = gen;
     c->status = C_LIVE;
     c->slot = slot;
     return (int)m->ncodes++;
@@ -724,41 +1147,59 @@ booking_eq(const sb_booking *a, const sb_booking *b)
 {
     return a->bsn == b->bsn && a->slot.location == b->slot.location && a->slot.day == b->slot.day &&
            a->slot.window == b->slot.window && a->state == b->state &&
-           a->deadline_ms == b->deadline_ms;
+           a->deadline_ms == b->deadline_ms && a->position == b->position &&
+           a->last_day == b->last_day;
 }
 
 static const char *
-booking_str(const sb_booking *b, char buf[160])
+booking_str(const sb_booking *b, char buf[192])
 {
     char s[64];
-    snprintf(buf, 160, "{bsn %09" PRIu32 ", slot %s, state %d, deadline %" PRIu64 "}", b->bsn,
-             slot_str(b->slot, s), (int)b->state, b->deadline_ms);
+    snprintf(buf, 192,
+             "{bsn %09" PRIu32 ", slot %s, state %d, deadline %" PRIu64 ", position %" PRIu32
+             ", last day %+" PRId64 "}",
+             b->bsn, slot_str(b->slot, s), (int)b->state, b->deadline_ms, b->position,
+             (int64_t)b->last_day - first_day);
     return buf;
 }
 
 static void
 expect_booking(run *r, const char *what, const sb_booking *want, const sb_booking *got)
 {
-    char a[160], b[160];
+    char a[192], b[192];
     if (!booking_eq(want, got))
         FAIL(r, "%s: expected %s, got %s", what, booking_str(want, a), booking_str(got, b));
 }
 
+/* what sb_lookup shows of pool #pi (who has something) */
 static sb_booking
-m_booking(const model *m, const mperson *p)
+m_booking(const model *m, int pi)
 {
+    const mperson *p = &m->people[pi];
     sb_booking b;
     memset(&b, 0, sizeof b);
     b.bsn = p->bsn;
-    b.slot = slot_at(p->slot);
-    if (p->state == P_HELD) {
+    switch (p->state) {
+    case P_WAITING:
+        b.slot = (sb_slot){p->wloc, 0, first_day + p->wfrom};
+        b.state = SB_STATE_WAITING;
+        b.position = m_position(m, p);
+        b.last_day = first_day + p->wto;
+        break;
+    case P_HELD:
+        b.slot = slot_at(p->slot);
         b.state = SB_STATE_HELD;
         b.deadline_ms = p->deadline;
-    } else {
+        break;
+    case P_MEMBER:
+        b.slot = slot_at(p->slot);
+        b.state = m_member_redeemed(m, p, pi) ? SB_STATE_REDEEMED : SB_STATE_BOOKED;
+        break;
+    default:
+        b.slot = slot_at(p->slot);
         b.state = p->state == P_BOOKED ? SB_STATE_BOOKED : SB_STATE_REDEEMED;
-        b.deadline_ms = 0;
+        break;
     }
-    (void)m;
     return b;
 }
 
@@ -800,8 +1241,41 @@ op_release(run *r)
     if (i < 0 || (uint64_t)cap + places > UINT32_MAX)
         want = SB_INVALID_ARG;
     expect_status(r, want, got);
-    if (want == SB_OK)
-        m->capacity[i] += places;
+    if (want != SB_OK)
+        return;
+    m->capacity[i] += places;
+    /* The new places go to the people waiting they fit, one by one, until
+     * one finds nobody (or no sticker). */
+    m->why = EV_FROM_RELEASE;
+    for (uint32_t given = 0; given < places && m_offer(m, i); given++) {
+    }
+}
+
+static void op_expire(run *r);
+static void check_slot(run *r, sb_slot s);
+static int32_t pick_day(run *r);
+
+/* Before a call that may drop p's dead hold (p's own reserve, book, wait
+ * or family booking) frees its place to the waiting list, the model must
+ * know whether a takeover reclaimed it already, which the contract leaves
+ * open (see the top): then the sequence calls sb_expire first, which
+ * reclaims every dead hold.  So too when p's reserve or book into slot i
+ * (-1: none) may itself take over one of several dead holds there, p's
+ * own among them. */
+static bool
+needs_settle(const model *m, const mperson *p, int i)
+{
+    if (!m->waiting || !p->valid)
+        return false;
+    int fate = m_dead_fate(m, p);
+    return fate < 0 || (fate > 0 && i >= 0 && p->slot == i && m->dead_lo[i] > 1);
+}
+
+static void
+settle(run *r)
+{
+    r->settles++;
+    op_expire(r);
 }
 
 /* reserve (code == false) or book */
@@ -809,10 +1283,16 @@ static void
 op_take(run *r, bool book)
 {
     model *m = &r->m;
-    int pi = pick_person(r, NULL, 0);
+    int pi = pick_person(r, is_waiting, 100);
     mperson *p = &m->people[pi];
     sb_slot s = pick_slot(r);
+    if (p->state == P_WAITING && rchance(&r->r, 700)) /* a place they wait for */
+        s = (sb_slot){p->wloc, (uint16_t)rbelow(&r->r, NWIN),
+                      first_day + p->wfrom +
+                          (int32_t)rbelow(&r->r, (uint32_t)(p->wto - p->wfrom + 1))};
     int i = slot_index(s);
+    if (needs_settle(m, p, i))
+        settle(r);
     char b[64];
     describe(r, "sb_%s(%09" PRIu32 " = pool #%d, %s)", book ? "book" : "reserve", p->bsn, pi,
              slot_str(s, b));
@@ -822,8 +1302,11 @@ op_take(run *r, bool book)
     count(r, book ? SB_OP_BOOK : SB_OP_RESERVE, got);
 
     /* m_stock_take also applies what looking at the shelf does: the chain
-     * stops where the engine stops. */
+     * stops where the engine stops.  Its reclaim may give a waiting person
+     * a hold, this one included: the engine then finds them busy once it
+     * has the place (and gives place and sticker back). */
     sb_status want = SB_OK;
+    bool late = false;
     if (!p->valid)
         want = SB_INVALID_ID;
     else if (i < 0)
@@ -832,13 +1315,16 @@ op_take(run *r, bool book)
         want = SB_CLOSED;
     else if (m_has_place(m, p))
         want = SB_DUPLICATE;
-    else if (!m_stock_take(m, s.location))
+    else if (!m_stock_take(m, s.location, 1))
         want = SB_NO_STOCK;
     else if (m_slot(m, i).free == 0)
         want = SB_FULL;
     else if (!p->stored && m->stored == MAX_PEOPLE)
         want = SB_NOMEM;
-    else if (book && p->gen == MAX_GEN)
+    else if ((late = m_has_place(m, p))) {
+        want = SB_DUPLICATE;
+        m->events[EV_OWN_CALL_OFFER]++;
+    } else if (book && p->gen == MAX_GEN)
         want = SB_NOMEM;
     expect_status(r, want, got);
     if (book && got != SB_OK)
@@ -846,14 +1332,17 @@ op_take(run *r, bool book)
             if (code[k] != '#')
                 FAIL(r, "sb_book wrote the code buffer on %s", sb_status_name(got));
     /* A call that got as far as taking a place may have taken over a dead
-     * hold of this slot (and given the place back on SB_NOMEM). */
-    if (want == SB_OK || want == SB_NOMEM)
-        m_place_take(m, i);
+     * hold of this slot (and freed the place again when refused). */
+    if (want == SB_OK || want == SB_NOMEM || late) {
+        bool taken_over = m_place_take(m, i);
+        if (want != SB_OK) {
+            m_place_return(m, i, taken_over);
+            check_slot(r, s); /* a refused call left the slot as the model says */
+        }
+    }
     if (want != SB_OK)
         return;
-    m_drop_dead(m, p);
-    if (p->state == P_HELD) /* ran out: replaced by this call */
-        m->expired_gone++;
+    int freed = m_replace(m, p);
     if (!p->stored) {
         p->stored = true;
         m->stored++;
@@ -864,11 +1353,13 @@ op_take(run *r, bool book)
     if (book) {
         p->state = P_BOOKED;
         p->gen++;
-        p->latest = add_code(r, pi, i, code);
+        p->latest = add_code(r, pi, -1, p->gen, i, code);
     } else {
         p->state = P_HELD;
         p->deadline = m->now + HOLD_MS;
     }
+    if (freed >= 0)
+        m_offer_back(m, freed, 1, EV_FROM_DROP);
 }
 
 static void
@@ -886,9 +1377,9 @@ op_confirm(run *r)
     sb_status want;
     if (!p->valid)
         want = SB_INVALID_ID;
-    else if (p->state == P_NONE)
+    else if (p->state == P_NONE || p->state == P_WAITING)
         want = SB_NOT_FOUND;
-    else if (p->state == P_BOOKED || p->state == P_REDEEMED)
+    else if (p->state == P_BOOKED || p->state == P_REDEEMED || p->state == P_MEMBER)
         want = SB_DUPLICATE;
     else if (!m_live(m, p))
         want = SB_EXPIRED;
@@ -905,19 +1396,23 @@ op_confirm(run *r)
     }
     p->state = P_BOOKED;
     p->gen++;
-    p->latest = add_code(r, pi, p->slot, code);
+    p->latest = add_code(r, pi, -1, p->gen, p->slot, code);
 }
 
 static void
 op_cancel(run *r)
 {
     model *m = &r->m;
-    int pi = pick_person(r, is_active, 700);
+    int pi = pick_person(r, rchance(&r->r, 200) ? is_member : is_active, 700);
     mperson *p = &m->people[pi];
-    describe(r, "sb_cancel(%09" PRIu32 " = pool #%d)", p->bsn, pi);
+    mfamily *f = p->state == P_MEMBER ? &m->fams[p->fam] : NULL;
+    describe(r, "sb_cancel(%09" PRIu32 " = pool #%d)%s", p->bsn, pi,
+             f                       ? ", a member of a family"
+             : p->state == P_WAITING ? ", waiting"
+                                     : "");
     sb_status got = sb_cancel(r->e, p->bsn);
     count(r, SB_OP_CANCEL, got);
-    sb_status want = m_cancel_want(m, p);
+    sb_status want = m_cancel_want(m, p, pi);
     expect_status(r, want, got);
     if (want == SB_OK)
         m_cancel(m, p);
@@ -935,13 +1430,14 @@ check_lookup(run *r, int pi)
     sb_status want;
     if (!p->valid)
         want = SB_INVALID_ID;
-    else if (m_live(m, p) || p->state == P_BOOKED || p->state == P_REDEEMED)
+    else if (m_has_place(m, p) || p->state == P_WAITING)
         want = SB_OK;
     else
         want = SB_NOT_FOUND; /* never had one, cancelled, or ran out */
     expect_status(r, want, got);
     if (want == SB_OK) {
-        sb_booking want_b = m_booking(m, p);
+        sb_booking want_b = m_booking(m, pi);
+        m->events[EV_WAIT_LOOKUP] += p->state == P_WAITING;
         expect_booking(r, "sb_lookup's booking", &want_b, &got_b);
     }
 }
@@ -954,12 +1450,116 @@ op_lookup(run *r)
     check_lookup(r, pi);
 }
 
+/* ---- codes presented ------------------------------------------------------- */
+
+/* whether pool #pi may present code ci as their own: its holder, or a
+ * member of the family it was issued to */
+static bool
+code_of(const model *m, int ci, int pi)
+{
+    const mcode *c = &m->codes[ci];
+    return c->owner == pi || (c->fam >= 0 && m_member_index(&m->fams[c->fam], pi) >= 0);
+}
+
+/* sb_verify and sb_redeem of code ci (-1: not a genuine code) presented by
+ * pool #pi, by the header.  A family's code verifies for each member and
+ * nobody else, per member: SB_USED once that member was redeemed,
+ * SB_CANCELLED once the family was moved (an older code) or cancelled.
+ * The one exception is documented in README.md ("Edges worth knowing"): a
+ * member, not the leader, who left a cancelled family and booked alone
+ * since gets SB_WRONG_HOLDER; the library does so once the member made any
+ * change of their own (reserve, book, sb_wait, another family: p->link),
+ * and so does the model. */
+static sb_status
+present_want(const model *m, int ci, int pi)
+{
+    const mperson *p = &m->people[pi];
+    if (!p->valid)
+        return SB_INVALID_ID;
+    if (ci < 0)
+        return SB_FORGED;
+    const mcode *c = &m->codes[ci];
+    if (c->fam < 0) {
+        if (c->owner != pi)
+            return SB_WRONG_HOLDER;
+        return c->status == C_LIVE ? SB_OK : c->status == C_USED ? SB_USED : SB_CANCELLED;
+    }
+    const mfamily *f = &m->fams[c->fam];
+    int idx = m_member_index(f, pi);
+    if (idx < 0 || (idx > 0 && p->link != c->fam))
+        return SB_WRONG_HOLDER;
+    if (ci != f->code)
+        return SB_CANCELLED;
+    if (f->redeemed >> idx & 1u)
+        return SB_USED;
+    return f->state == F_CANCELLED ? SB_CANCELLED : SB_OK;
+}
+
+/* counts the documented edge: a former member refused their old code */
+static void
+note_former_member(model *m, int ci, int pi, sb_status want)
+{
+    if (want == SB_WRONG_HOLDER && ci >= 0 && m->codes[ci].fam >= 0 &&
+        m_member_index(&m->fams[m->codes[ci].fam], pi) > 0)
+        m->events[EV_FORMER_MEMBER]++;
+}
+
+/* what sb_verify fills in for SB_OK and SB_USED */
+static sb_booking
+present_booking(const model *m, int ci, int pi, sb_status want)
+{
+    sb_booking b;
+    memset(&b, 0, sizeof b);
+    b.bsn = m->people[pi].bsn;
+    b.slot = slot_at(m->codes[ci].slot);
+    b.state = want == SB_OK ? SB_STATE_BOOKED : SB_STATE_REDEEMED;
+    return b;
+}
+
+/* sb_redeem of code ci by pool #pi answered SB_OK */
+static void
+m_redeem(model *m, int ci, int pi)
+{
+    mcode *c = &m->codes[ci];
+    if (c->fam < 0) {
+        c->status = C_USED;
+        m->people[pi].state = P_REDEEMED;
+        return;
+    }
+    mfamily *f = &m->fams[c->fam];
+    f->redeemed |= 1u << m_member_index(f, pi);
+    m->events[EV_MEMBER_REDEEM]++;
+}
+
+/* sb_verify(code ci, pool #pi) now, against the model: what a call that
+ * changed a booking must have changed at once */
+static void
+check_code(run *r, int ci, int pi, const char *what)
+{
+    model *m = &r->m;
+    sb_booking got_b;
+    memset(&got_b, 0xab, sizeof got_b);
+    sb_status want = present_want(m, ci, pi);
+    note_former_member(m, ci, pi, want);
+    sb_status got = sb_verify(r->e, m->codes[ci].text, m->people[pi].bsn, &got_b);
+    count(r, SB_OP_VERIFY, got);
+    if (got != want)
+        FAIL(r, "%s: sb_verify(code #%d %s, pool #%d) answered %s, expected %s", what, ci,
+             m->codes[ci].text, pi, sb_status_name(got), sb_status_name(want));
+    if (want == SB_OK || want == SB_USED) {
+        sb_booking want_b = present_booking(m, ci, pi, want);
+        expect_booking(r, what, &want_b, &got_b);
+    }
+}
+
+/* ---- reschedule ------------------------------------------------------------- */
+
 /* a slot to move a booking to: where it is, another at its location, or
  * anywhere (outside the engine included) */
 static sb_slot
 pick_move(run *r, const mperson *p)
 {
-    uint32_t k = rbelow(&r->r, 100);
+    uint32_t k = (uint32_t)rbelow(&r->r, 100);
     if (p->slot < 0 || k >= 50)
         return pick_slot(r);
     sb_slot s = slot_at(p->slot);
@@ -968,6 +1568,51 @@ pick_move(run *r, const mperson *p)
         s.window = (uint16_t)rbelow(&r->r, NWIN);
     }
     return s;
+}
+
+/* sb_reschedule of a family member's booking: the family's answer */
+static sb_status
+m_family_move_want(model *m, const mfamily *f, int i, sb_slot s)
+{
+    uint32_t n = (uint32_t)f->n;
+    if (f->redeemed)
+        return SB_USED;
+    if (f->slot == i)
+        return SB_DUPLICATE;
+    if (m_over_limit(m, f->changes))
+        return SB_LIMIT;
+    if (!m->open[s.location])
+        return SB_CLOSED;
+    if (m_location(f->slot) != s.location && !m_stock_take(m, s.location, n))
+        return SB_NO_STOCK;
+    if (!m_places_take(m, i, n))
+        return SB_FULL;
+    if (m->people[f->member[0]].gen == MAX_GEN)
+        return SB_NOMEM;
+    return SB_OK;
+}
+
+/* the family moved to slot i with a new code: the old places (and, to
+ * another location, their stickers) are free, the places offered to the
+ * list */
+static void
+m_family_move(run *r, mfamily *f, int fi, int i, const char *code)
+{
+    model *m = &r->m;
+    int from = f->slot;
+    uint32_t n = (uint32_t)f->n;
+    m->codes[f->code].status = C_CANCELLED;
+    f->slot = i;
+    f->gen++;
+    m->people[f->member[0]].gen = f->gen;
+    m_count_change(&f->changes);
+    f->code = add_code(r, f->member[0], fi, f->gen, i, code);
+    for (int k = 0; k < f->n; k++) {
+        m->people[f->member[k]].slot = i;
+        m->people[f->member[k]].latest = f->code;
+    }
+    m_offer_back(m, from, n, EV_FROM_FAMILY);
+    m->events[EV_FAMILY_MOVE]++;
 }
 
 static void
@@ -979,10 +1624,13 @@ op_reschedule(run *r)
     sb_slot s = pick_move(r, p);
     int i = slot_index(s);
     bool no_code = rchance(&r->r, 10);
+    int fi = p->state == P_MEMBER ? p->fam : -1;
+    mfamily *f = fi >= 0 ? &m->fams[fi] : NULL;
     char b[64], a[64];
-    describe(r, "sb_reschedule(%09" PRIu32 " = pool #%d, %s%s) from %s, %" PRIu32 " changes",
+    describe(r, "sb_reschedule(%09" PRIu32 " = pool #%d, %s%s) from %s, %" PRIu32 " changes%s",
              p->bsn, pi, slot_str(s, b), no_code ? ", NULL code" : "",
-             p->slot < 0 ? "nowhere" : slot_str(slot_at(p->slot), a), p->changes);
+             p->slot < 0 ? "nowhere" : slot_str(slot_at(p->slot), a), f ? f->changes : p->changes,
+             f ? ", a member of a family" : "");
     char code[SB_CODE_SIZE];
     memset(code, '#', sizeof code);
     sb_status got = sb_reschedule(r->e, p->bsn, s, no_code ? NULL : code);
@@ -997,17 +1645,19 @@ op_reschedule(run *r)
         want = SB_INVALID_ID;
     else if (i < 0)
         want = SB_INVALID_ARG;
+    else if (f)
+        want = m_family_move_want(m, f, i, s);
     else if (p->state == P_REDEEMED)
         want = SB_USED;
     else if (p->state != P_BOOKED)
-        want = SB_NOT_FOUND; /* nothing, or only a hold (live or not) */
+        want = SB_NOT_FOUND; /* nothing, or only a hold (live or not), or waiting */
     else if (p->slot == i)
         want = SB_DUPLICATE;
-    else if (m_over_limit(m, p))
+    else if (m_over_limit(m, p->changes))
         want = SB_LIMIT;
     else if (!m->open[s.location])
         want = SB_CLOSED;
-    else if (m_location(p->slot) != s.location && !m_stock_take(m, s.location))
+    else if (m_location(p->slot) != s.location && !m_stock_take(m, s.location, 1))
         want = SB_NO_STOCK;
     else if (m_slot(m, i).free == 0)
         want = SB_FULL;
@@ -1018,35 +1668,30 @@ op_reschedule(run *r)
         for (size_t k = 0; k < sizeof code; k++)
             if (code[k] != '#')
                 FAIL(r, "sb_reschedule wrote the code buffer on %s", sb_status_name(got));
-    if (want == SB_OK || want == SB_NOMEM)
-        m_place_take(m, i);
+    if (!f && (want == SB_OK || want == SB_NOMEM)) {
+        bool taken_over = m_place_take(m, i);
+        if (want != SB_OK)
+            m_place_return(m, i, taken_over);
+    }
     int old = p->latest;
-    if (want == SB_OK) {
+    if (want == SB_OK && f) {
+        m_family_move(r, f, fi, i, code);
+    } else if (want == SB_OK) {
+        int from = p->slot;
         m->codes[old].status = C_CANCELLED;
         p->slot = i;
         p->gen++;
-        p->changes++;
-        p->latest = add_code(r, pi, i, code);
+        m_count_change(&p->changes);
+        p->latest = add_code(r, pi, -1, p->gen, i, code);
+        m_offer_back(m, from, 1, EV_FROM_MOVE);
     }
     /* at once: the person where the model says (moved, or nothing
      * changed), the new code verifying there, the old one cancelled */
     check_lookup(r, pi);
-    if (p->state != P_BOOKED || old < 0)
-        return;
-    for (int c = want == SB_OK ? 0 : 1; c < 2; c++) {
-        const mcode *k = &m->codes[c == 0 ? old : p->latest];
-        sb_booking got_b;
-        memset(&got_b, 0xab, sizeof got_b);
-        sb_status st = sb_verify(r->e, k->text, p->bsn, &got_b);
-        count(r, SB_OP_VERIFY, st);
-        if (st != (k->status == C_LIVE ? SB_OK : SB_CANCELLED))
-            FAIL(r, "then sb_verify(%s code %s) answered %s", c == 0 ? "the old" : "the latest",
-                 k->text, sb_status_name(st));
-        if (st == SB_OK) {
-            sb_booking want_b = m_booking(m, p);
-            expect_booking(r, "then sb_verify's booking", &want_b, &got_b);
-        }
-    }
+    if (old >= 0 && want == SB_OK)
+        check_code(r, old, pi, "then the old code");
+    if (p->latest >= 0 && (p->state == P_BOOKED || p->state == P_MEMBER))
+        check_code(r, p->latest, pi, "then the latest code");
 }
 
 /* verify (redeem == false) or redeem, with a code chosen as a user might
@@ -1058,11 +1703,12 @@ op_present(run *r, bool redeem)
     char text[128];
     int pi, ci = -1; /* the code the text denotes, -1 for none */
     const char *kind;
-    uint32_t k = rbelow(&r->r, 100);
+    uint32_t k = (uint32_t)rbelow(&r->r, 100);
     if (m->ncodes == 0)
         k = 90;
     if (k < 45) { /* the person's own latest code, maybe respelled */
-        pi = redeem ? pick_person(r, is_booked, 300) : pick_person(r, has_code, 800);
+        pi = redeem ? pick_person(r, rchance(&r->r, 400) ? is_member : is_booked, 300)
+                    : pick_person(r, has_code, 800);
         ci = m->people[pi].latest;
         if (ci < 0) {
             garbage(&r->r, text, sizeof text);
@@ -1074,11 +1720,11 @@ op_present(run *r, bool redeem)
             snprintf(text, sizeof text, "%s", m->codes[ci].text);
             kind = "own latest code";
         }
-    } else if (k < 60) { /* one of the person's older codes */
+    } else if (k < 60) { /* one of the person's older codes, their families' included */
         pi = pick_person(r, has_code, 900);
         int own[64], n = 0;
-        for (size_t c = 0; c < m->ncodes && n < 64; c++)
-            if (m->codes[c].owner == pi)
+        for (size_t c = m->ncodes; c-- > 0 && n < 64;)
+            if (code_of(m, (int)c, pi))
                 own[n++] = (int)c;
         if (n == 0) {
             garbage(&r->r, text, sizeof text);
@@ -1109,41 +1755,24 @@ op_present(run *r, bool redeem)
     mperson *p = &m->people[pi];
     char shown[4 * sizeof text];
     escape(text, shown, sizeof shown);
-    describe(r, "sb_%s(\"%s\" [%s, code #%d], %09" PRIu32 " = pool #%d)",
-             redeem ? "redeem" : "verify", shown, kind, ci, p->bsn, pi);
+    describe(r, "sb_%s(\"%s\" [%s, code #%d%s], %09" PRIu32 " = pool #%d)",
+             redeem ? "redeem" : "verify", shown, kind, ci,
+             ci >= 0 && m->codes[ci].fam >= 0 ? ", a family's" : "", p->bsn, pi);
 
     sb_booking got_b;
     memset(&got_b, 0xab, sizeof got_b);
     sb_status got = redeem ? sb_redeem(r->e, text, p->bsn) : sb_verify(r->e, text, p->bsn, &got_b);
     count(r, redeem ? SB_OP_REDEEM : SB_OP_VERIFY, got);
 
-    sb_status want;
-    if (!p->valid)
-        want = SB_INVALID_ID;
-    else if (ci < 0)
-        want = SB_FORGED;
-    else if (m->codes[ci].owner != pi)
-        want = SB_WRONG_HOLDER;
-    else if (m->codes[ci].status == C_CANCELLED)
-        want = SB_CANCELLED;
-    else if (m->codes[ci].status == C_USED)
-        want = SB_USED;
-    else
-        want = SB_OK;
+    sb_status want = present_want(m, ci, pi);
+    note_former_member(m, ci, pi, want);
     expect_status(r, want, got);
     if (!redeem && (want == SB_OK || want == SB_USED)) {
-        sb_booking want_b;
-        memset(&want_b, 0, sizeof want_b);
-        want_b.bsn = p->bsn;
-        want_b.slot = slot_at(m->codes[ci].slot);
-        want_b.state = want == SB_OK ? SB_STATE_BOOKED : SB_STATE_REDEEMED;
-        want_b.deadline_ms = 0;
+        sb_booking want_b = present_booking(m, ci, pi, want);
         expect_booking(r, "sb_verify's booking", &want_b, &got_b);
     }
-    if (redeem && want == SB_OK) {
-        m->codes[ci].status = C_USED;
-        p->state = P_REDEEMED;
-    }
+    if (redeem && want == SB_OK)
+        m_redeem(m, ci, pi);
 }
 
 static void
@@ -1301,11 +1930,285 @@ op_stock_add(run *r)
         m->stock_added[loc] += n;
 }
 
+/* ---- the waiting list ------------------------------------------------------- */
+
+static void
+op_wait(run *r)
+{
+    model *m = &r->m;
+    int pi = pick_person(r, is_free, 850);
+    mperson *p = &m->people[pi];
+    uint16_t loc = pick_location(r, 30);
+    int32_t from, to;
+    if (rchance(&r->r, 750)) { /* inside the horizon, mostly */
+        from = first_day - 1 + (int32_t)rbelow(&r->r, NDAYS + 1);
+        to = from + (int32_t)rbelow(&r->r, NDAYS + 1);
+    } else {
+        from = pick_day(r);
+        to = pick_day(r);
+    }
+    if (needs_settle(m, p, -1))
+        settle(r);
+    describe(r,
+             "sb_wait(%09" PRIu32 " = pool #%d, %u, day %" PRId32 "%+" PRId64 " .. %" PRId32
+             "%+" PRId64 ") with %" PRIu32 " waiting there",
+             p->bsn, pi, (unsigned)loc, first_day, (int64_t)from - first_day, first_day,
+             (int64_t)to - first_day, loc < NLOC ? m_waiting_at(m, loc) : 0);
+    sb_status got = sb_wait(r->e, p->bsn, loc, from, to);
+    count(r, SB_OP_WAIT, got);
+
+    int64_t f = (int64_t)from - first_day, t = (int64_t)to - first_day;
+    f = f < 0 ? 0 : f;
+    t = t > (int64_t)NDAYS - 1 ? (int64_t)NDAYS - 1 : t;
+    sb_status want = SB_OK;
+    if (!p->valid)
+        want = SB_INVALID_ID;
+    else if (!m->waiting || loc >= NLOC || f > t)
+        want = SB_INVALID_ARG;
+    else if (!m->open[loc])
+        want = SB_CLOSED;
+    else if (m_has_place(m, p) || p->state == P_WAITING)
+        want = SB_DUPLICATE;
+    else if (m_waiting_at(m, loc) >= m->max_waiting)
+        want = SB_NOMEM;
+    else if (!p->stored && m->stored == MAX_PEOPLE)
+        want = SB_NOMEM;
+    expect_status(r, want, got);
+    if (want != SB_OK)
+        return;
+    if (!p->stored) {
+        p->stored = true;
+        m->stored++;
+    }
+    /* A dead hold given up by joining goes to those already waiting. */
+    int freed = m_replace(m, p);
+    p->state = P_NONE;
+    if (freed >= 0)
+        m_offer_back(m, freed, 1, EV_FROM_DROP);
+    p->state = P_WAITING;
+    p->wloc = loc;
+    p->wfrom = (int32_t)f;
+    p->wto = (int32_t)t;
+    p->ticket = m->tickets++;
+    p->slot = -1;
+}
+
+/* ---- families --------------------------------------------------------------- */
+
+/* Whether the model must settle dead holds (sb_expire) before a family
+ * booking of who[0..n) into slot i: the engine claims the members in the
+ * order of its person numbers, which no call shows, and a claim drops the
+ * member's dead hold, whose place goes to the list; and the call's own
+ * reclaims (stock, places) may give a waiting member a hold, which stops
+ * the family half-way through its claims.  Either way what happens hangs
+ * on that order, so the sequence takes the dead holds away first. */
+static bool
+needs_group_settle(const model *m, const int *who, unsigned n, int i)
+{
+    if (!m->waiting)
+        return false;
+    for (unsigned k = 0; k < n; k++) {
+        const mperson *p = &m->people[who[k]];
+        if (!p->valid)
+            continue;
+        if (m_dead_fate(m, p) < 0)
+            return true;
+        if (m_dead_fate(m, p) > 0 && m_waiting_at(m, m_location(p->slot)) > 0)
+            return true;
+    }
+    if (i < 0)
+        return false;
+    unsigned loc = m_location(i);
+    bool dead = false, member_waits = false;
+    for (int s = 0; s < (int)NSLOTS; s++)
+        dead |= m_location(s) == loc && m->dead_hi[s] > 0;
+    for (unsigned k = 0; k < n; k++)
+        member_waits |= m->people[who[k]].state == P_WAITING && m->people[who[k]].wloc == loc;
+    return dead && member_waits;
+}
+
+static int
+new_family(run *r)
+{
+    model *m = &r->m;
+    if (m->nfams == m->capfams) {
+        m->capfams = m->capfams ? 2 * m->capfams : 64;
+        m->fams = realloc(m->fams, m->capfams * sizeof *m->fams);
+        cr_assert_not_null(m->fams);
+    }
+    memset(&m->fams[m->nfams], 0, sizeof *m->fams);
+    return (int)m->nfams++;
+}
+
+/* sb_book_group(_blocker)'s answer and blocker, by the header; applies what
+ * the call did on the way (stickers and places reclaimed, members stored) */
+static sb_status
+m_group_want(model *m, const int *who, unsigned n, int i, sb_slot s, bool null_arg,
+             unsigned *blocker)
+{
+    *blocker = n;
+    if (null_arg || n == 0 || n > SB_FAMILY_MAX)
+        return SB_INVALID_ARG;
+    for (unsigned k = 0; k < n; k++)
+        if (!m->people[who[k]].valid) {
+            *blocker = k;
+            return SB_INVALID_ID;
+        }
+    for (unsigned k = 0; k < n; k++)
+        for (unsigned j = 0; j < k; j++)
+            if (who[j] == who[k]) {
+                *blocker = k;
+                return SB_INVALID_ARG;
+            }
+    if (i < 0)
+        return SB_INVALID_ARG;
+    if (!m->open[s.location])
+        return SB_CLOSED;
+    for (unsigned k = 0; k < n; k++)
+        if (m_has_place(m, &m->people[who[k]])) {
+            *blocker = k;
+            return SB_DUPLICATE;
+        }
+    if (!m_stock_take(m, s.location, n))
+        return SB_NO_STOCK;
+    if (!m_places_take(m, i, n))
+        return SB_FULL;
+    if (m->people[who[0]].gen == MAX_GEN) {
+        *blocker = 0;
+        return SB_NOMEM;
+    }
+    if (m->nfams >= m->max_families)
+        return SB_NOMEM;
+    /* New members are stored in the caller's order; those stored before
+     * the one past max_people stay stored (the header is silent: the
+     * library does so). */
+    for (unsigned k = 0; k < n; k++) {
+        mperson *p = &m->people[who[k]];
+        if (p->stored)
+            continue;
+        if (m->stored == MAX_PEOPLE) {
+            *blocker = k;
+            return SB_NOMEM;
+        }
+        p->stored = true;
+        m->stored++;
+    }
+    for (unsigned k = 0; k < n; k++)
+        cr_assert(!m_has_place(m, &m->people[who[k]]),
+                  "a member got a hold during the call: the model cannot tell the claims' order");
+    return SB_OK;
+}
+
+/* the family who[0..n) booked into slot i with code */
+static void
+m_family_book(run *r, const int *who, unsigned n, int i, const char *code)
+{
+    model *m = &r->m;
+    int fi = new_family(r);
+    mfamily *f = &m->fams[fi];
+    mperson *leader = &m->people[who[0]];
+    f->n = (int)n;
+    f->slot = i;
+    f->state = F_BOOKED;
+    for (unsigned k = 0; k < n; k++) {
+        f->member[k] = who[k];
+        if (m->people[who[k]].changes > f->base)
+            f->base = m->people[who[k]].changes;
+    }
+    f->changes = f->base;
+    f->gen = ++leader->gen;
+    f->code = add_code(r, who[0], fi, f->gen, i, code);
+    for (unsigned k = 0; k < n; k++) {
+        mperson *p = &m->people[who[k]];
+        int freed = m_replace(m, p);
+        p->state = P_MEMBER;
+        p->fam = fi;
+        p->link = fi;
+        p->slot = i;
+        p->latest = f->code;
+        p->swept = false;
+        p->dead_noted = false;
+        if (freed >= 0)
+            m_offer_back(m, freed, 1, EV_FROM_DROP);
+    }
+    r->families[0]++;
+    r->families[1] += n;
+}
+
+static void
+op_group(run *r)
+{
+    model *m = &r->m;
+    uint32_t k = (uint32_t)rbelow(&r->r, 1000);
+    unsigned n = k < 15    ? 0
+                 : k < 30  ? SB_FAMILY_MAX + 1
+                 : k < 150 ? 4 + (unsigned)rbelow(&r->r, SB_FAMILY_MAX - 3)
+                           : 1 + (unsigned)rbelow(&r->r, 3);
+    int who[SB_FAMILY_MAX + 1];
+    uint32_t bsns[SB_FAMILY_MAX + 1];
+    for (unsigned j = 0; j < n; j++) {
+        if (j > 0 && rchance(&r->r, 12)) { /* a BSN twice */
+            who[j] = who[rbelow(&r->r, j)];
+        } else {
+            bool again;
+            int tries = 0;
+            do {
+                who[j] = pick_person(r, is_free, 850);
+                again = false;
+                for (unsigned x = 0; x < j; x++)
+                    again |= who[x] == who[j];
+            } while (again && ++tries < 8);
+        }
+        bsns[j] = m->people[who[j]].bsn;
+    }
+    sb_slot s = pick_slot(r);
+    int i = slot_index(s);
+    bool null_bsns = rchance(&r->r, 5), null_code = rchance(&r->r, 5);
+    uint32_t how = (uint32_t)rbelow(&r->r, 10); /* 0: sb_book_group; 1: a NULL blocker */
+    if (needs_group_settle(m, who, n <= SB_FAMILY_MAX ? n : 0, i))
+        settle(r);
+    char b[64], list[160];
+    int o = 0;
+    for (unsigned j = 0; j < n && o < (int)sizeof list; j++)
+        o += snprintf(list + o, sizeof list - (size_t)o, "%s#%d", j ? " " : "", who[j]);
+    if (n == 0)
+        snprintf(list, sizeof list, "nobody");
+    describe(r, "sb_book_group%s(%s [pool %s], %u, %s%s)", how == 0 ? "" : "_blocker",
+             null_bsns ? "NULL" : "bsns", list, n, slot_str(s, b), null_code ? ", NULL code" : "");
+    char code[SB_CODE_SIZE];
+    memset(code, '#', sizeof code);
+    unsigned got_blocker = 0xdead;
+    sb_status got =
+        how == 0 ? sb_book_group(r->e, null_bsns ? NULL : bsns, n, s, null_code ? NULL : code)
+                 : sb_book_group_blocker(r->e, null_bsns ? NULL : bsns, n, s,
+                                         null_code ? NULL : code, how == 1 ? NULL : &got_blocker);
+    count(r, SB_OP_BOOK_GROUP, got);
+
+    unsigned want_blocker;
+    sb_status want = m_group_want(m, who, n, i, s, null_bsns || null_code, &want_blocker);
+    expect_status(r, want, got);
+    if (how >= 2 && got_blocker != want_blocker)
+        FAIL(r, "answered %s with blocker %u, expected %u", sb_status_name(got), got_blocker,
+             want_blocker);
+    if (got != SB_OK) {
+        for (size_t x = 0; x < sizeof code; x++)
+            if (code[x] != '#')
+                FAIL(r, "sb_book_group wrote the code buffer on %s", sb_status_name(got));
+        return;
+    }
+    m_family_book(r, who, n, i, code);
+    /* at once: every member booked there, the code theirs */
+    for (unsigned j = 0; j < n; j++)
+        check_lookup(r, who[j]);
+    check_code(r, m->people[who[0]].latest, who[rbelow(&r->r, n)], "then the family's code");
+}
+
 /* ---- sb_each_booking: one walk and what it must show ------------------------ */
 
 typedef struct walk {
     run *r;
-    bool want[NPOOL]; /* in range when the walk began */
+    bool want[NPOOL];    /* in range when the walk began */
+    bool changed[NPOOL]; /* changed by a cancel inside the walk: may be seen or not */
     bool seen[NPOOL];
     int calls;
     int stop_after; /* fn asks to stop at this call; 0: never */
@@ -1338,6 +2241,49 @@ pool_index(const model *m, uint32_t bsn)
     return -1;
 }
 
+/* whether pool #pi has a hold or booking at loc between from and to */
+static bool
+in_walk(const model *m, int pi, uint16_t loc, int32_t from, int32_t to)
+{
+    const mperson *p = &m->people[pi];
+    if (!m_has_place(m, p))
+        return false;
+    sb_slot s = slot_at(p->slot);
+    return s.location == loc && s.day >= from && s.day <= to;
+}
+
+/* fn cancels pool #pi inside the walk: a family's other members and the
+ * people the list gives the freed places to change too, and the walk may
+ * show them as they are now or not at all */
+static int
+walk_cancel(walk *w, int pi)
+{
+    run *r = w->r;
+    model *m = &r->m;
+    mperson *p = &m->people[pi];
+    sb_booking before[NPOOL];
+    bool had[NPOOL];
+    for (int i = 0; i < NPOOL; i++) {
+        had[i] = m_has_place(m, &m->people[i]);
+        before[i] = m_booking(m, i);
+    }
+    sb_status want = m_cancel_want(m, p, pi);
+    sb_status got = sb_cancel(r->e, p->bsn);
+    count(r, SB_OP_CANCEL, got);
+    if (got != want)
+        return walk_fail(w, "sb_cancel(pool #%d) inside the walk: expected %s, got %s", pi,
+                         sb_status_name(want), sb_status_name(got));
+    if (want != SB_OK)
+        return 0;
+    m_cancel(m, p);
+    for (int i = 0; i < NPOOL; i++) {
+        sb_booking now = m_booking(m, i);
+        if (had[i] != m_has_place(m, &m->people[i]) || !booking_eq(&before[i], &now))
+            w->changed[i] = true;
+    }
+    return 0;
+}
+
 /* A person the walk shows.  fn may call the engine: like a server moving
  * people off a closing location, it sometimes looks the person up or
  * cancels them. */
@@ -1347,7 +2293,7 @@ walk_visit(const sb_booking *b, void *ctx)
     walk *w = ctx;
     run *r = w->r;
     model *m = &r->m;
-    char x[160], y[160];
+    char x[192], y[192];
     int call = ++w->calls;
     int pi = pool_index(m, b->bsn);
     if (pi < 0)
@@ -1356,15 +2302,19 @@ walk_visit(const sb_booking *b, void *ctx)
         return walk_fail(w, "call %d shows pool #%d a second time", call, pi);
     w->seen[pi] = true;
     mperson *p = &m->people[pi];
-    if (!w->want[pi])
+    if (w->changed[pi] ? !m_has_place(m, p) : !w->want[pi])
         return walk_fail(w, "call %d shows pool #%d, who has nothing in range: %s", call, pi,
                          booking_str(b, x));
-    sb_booking want_b = m_booking(m, p);
+    sb_booking want_b = m_booking(m, pi);
     if (!booking_eq(&want_b, b))
         return walk_fail(w, "call %d shows pool #%d as %s, expected %s", call, pi,
                          booking_str(b, x), booking_str(&want_b, y));
-    if (rchance(&r->r, w->act)) {
-        if (rchance(&r->r, 500)) {
+    /* Decided per person, not by the order of the walk (the engine's
+     * person numbers, which no call shows): the sequence stays the same
+     * on every run as far as it can. */
+    rng g = {r->r.s ^ (uint64_t)(pi + 1) * UINT64_C(0x9e3779b97f4a7c15)};
+    if (rchance(&g, w->act)) {
+        if (rchance(&g, 500)) {
             sb_booking got_b;
             memset(&got_b, 0xab, sizeof got_b);
             sb_status got = sb_lookup(r->e, p->bsn, &got_b);
@@ -1373,15 +2323,8 @@ walk_visit(const sb_booking *b, void *ctx)
                 return walk_fail(w, "sb_lookup(pool #%d) inside the walk: %s %s, expected %s", pi,
                                  sb_status_name(got), booking_str(&got_b, x),
                                  booking_str(&want_b, y));
-        } else {
-            sb_status want = m_cancel_want(m, p);
-            sb_status got = sb_cancel(r->e, p->bsn);
-            count(r, SB_OP_CANCEL, got);
-            if (got != want)
-                return walk_fail(w, "sb_cancel(pool #%d) inside the walk: expected %s, got %s", pi,
-                                 sb_status_name(want), sb_status_name(got));
-            if (want == SB_OK)
-                m_cancel(m, p);
+        } else if (walk_cancel(w, pi)) {
+            return 1;
         }
     }
     return w->stop_after != 0 && call >= w->stop_after;
@@ -1396,29 +2339,24 @@ check_walk(run *r, uint16_t loc, int32_t from, int32_t to, bool no_fn, int stop_
     w.r = r;
     w.stop_after = stop_after;
     w.act = act;
-    int in_range = 0;
-    for (int pi = 0; pi < NPOOL && loc < NLOC; pi++) {
-        const mperson *p = &m->people[pi];
-        if (!m_has_place(m, p))
-            continue;
-        sb_slot s = slot_at(p->slot);
-        w.want[pi] = s.location == loc && s.day >= from && s.day <= to;
-        in_range += w.want[pi];
-    }
+    for (int pi = 0; pi < NPOOL && loc < NLOC; pi++)
+        w.want[pi] = in_walk(m, pi, loc, from, to);
     sb_status got = sb_each_booking(r->e, loc, from, to, no_fn ? NULL : walk_visit, &w);
     if (w.err[0])
         FAIL(r, "%s", w.err);
     sb_status want = no_fn || loc >= NLOC || from > to ? SB_INVALID_ARG : SB_OK;
     expect_status(r, want, got);
-    int calls = stop_after != 0 && stop_after < in_range ? stop_after : in_range;
-    if (want != SB_OK)
-        calls = 0;
-    if (w.calls != calls)
-        FAIL(r, "fn was called %d times, expected %d (%d in range)", w.calls, calls, in_range);
-    for (int pi = 0; pi < NPOOL && calls == in_range; pi++)
-        if (w.want[pi] && !w.seen[pi]) {
-            char x[160];
-            sb_booking b = m_booking(m, &m->people[pi]);
+    if (want != SB_OK && w.calls != 0)
+        FAIL(r, "fn was called %d times on %s", w.calls, sb_status_name(got));
+    if (stop_after != 0 && w.calls > stop_after)
+        FAIL(r, "fn was called %d times, it asked to stop at call %d", w.calls, stop_after);
+    /* Everyone in range who did not change meanwhile was shown, unless fn
+     * stopped the walk (then it was called exactly stop_after times). */
+    bool stopped = stop_after != 0 && w.calls == stop_after;
+    for (int pi = 0; pi < NPOOL && want == SB_OK && !stopped; pi++)
+        if (w.want[pi] && !w.changed[pi] && !w.seen[pi]) {
+            char x[192];
+            sb_booking b = m_booking(m, pi);
             FAIL(r, "the walk missed pool #%d's %s", pi, booking_str(&b, x));
         }
     r->walks[0] += want == SB_OK;
@@ -1496,11 +2434,14 @@ op_expire(run *r)
     r->sweeps[1] += got;
     r->sweeps[2] += least == most;
     r->sweeps[3] += got < dead;
-    for (int i = 0; i < NPOOL; i++)
-        if (m_ran_out(m, &m->people[i]))
-            m->people[i].swept = true;
-    memset(m->dead_lo, 0, sizeof m->dead_lo);
-    memset(m->dead_hi, 0, sizeof m->dead_hi);
+    /* Slot by slot: each dead hold's sticker back, then its place to the
+     * first person waiting it fits (exact in the waiting sequences, where
+     * least == most). */
+    if (m->waiting && least != most)
+        FAIL(r, "the model lost track of dead holds in a waiting sequence");
+    m->why = EV_FROM_EXPIRE;
+    for (int s = 0; s < (int)NSLOTS; s++)
+        m_reclaim_slot(m, s);
     got = sb_expire(r->e);
     if (got != 0)
         FAIL(r, "a second sb_expire at the same time reclaimed %zu holds", got);
@@ -1539,23 +2480,21 @@ check_audit(run *r)
              sb_status_name(st), rep.violations, msg);
 }
 
+/* every code issued, presented by each person it was issued to (its
+ * holder; a family's code: every member) */
 static void
 check_codes(run *r)
 {
     model *m = &r->m;
     for (size_t c = 0; c < m->ncodes; c++) {
         const mcode *k = &m->codes[c];
-        const mperson *p = &m->people[k->owner];
-        describe(r, "final check: sb_verify(\"%s\" [code #%zu], %09" PRIu32 " = pool #%d)", k->text,
-                 c, p->bsn, k->owner);
-        sb_booking b;
-        sb_status got = sb_verify(r->e, k->text, p->bsn, &b);
-        count(r, SB_OP_VERIFY, got);
-        expect_status(r,
-                      k->status == C_LIVE   ? SB_OK
-                      : k->status == C_USED ? SB_USED
-                                            : SB_CANCELLED,
-                      got);
+        int n = k->fam >= 0 ? m->fams[k->fam].n : 1;
+        for (int j = 0; j < n; j++) {
+            int pi = k->fam >= 0 ? m->fams[k->fam].member[j] : k->owner;
+            describe(r, "final check: sb_verify(\"%s\" [code #%zu%s], %09" PRIu32 " = pool #%d)",
+                     k->text, c, k->fam >= 0 ? ", a family's" : "", m->people[pi].bsn, pi);
+            check_code(r, (int)c, pi, "sb_verify's booking");
+        }
     }
 }
 
@@ -1640,6 +2579,8 @@ make_pool(run *r)
         p->state = P_NONE;
         p->slot = -1;
         p->latest = -1;
+        p->fam = -1;
+        p->link = -1;
     }
 }
 
@@ -1657,11 +2598,15 @@ one_step(run *r)
     /* and stickers: add often while the shelves are nearly bare (as the
      * last step left them) */
     uint32_t stock = m->use_stock && r->shelved < 2 ? 40 : 4;
-    uint32_t k = rbelow(&r->r, 1085 + stock + release);
-    if (k >= 1085 + stock)
+    uint32_t k = (uint32_t)rbelow(&r->r, 1185 + stock + release);
+    if (k >= 1185 + stock)
         op_release(r);
-    else if (k >= 1085)
+    else if (k >= 1185)
         op_stock_add(r);
+    else if (k >= 1135)
+        op_wait(r);
+    else if (k >= 1085)
+        op_group(r);
     else if (k >= 1080)
         op_stock_read(r);
     else if (k >= 1060)
@@ -1706,6 +2651,8 @@ free_run(run *r)
     r->e = NULL;
     free(r->m.codes);
     r->m.codes = NULL;
+    free(r->m.fams);
+    r->m.fams = NULL;
 }
 
 /* The steps of one sequence and the checks at its end. */
@@ -1716,7 +2663,7 @@ run_steps(run *r)
         one_step(r);
         if (r->step % 16 == 0)
             check_audit(r);
-        if (r->step % 500 == 0)
+        if (r->step % 500 == 0 || check_all)
             check_everything(r);
     }
     describe(r, "end of sequence");
@@ -1732,8 +2679,12 @@ run_steps(run *r)
 static const char *
 guarded(run *r, void (*body)(run *))
 {
-    if (setjmp(r->fail))
+    traced = 0;
+    if (setjmp(r->fail)) {
+        for (int k = traced > TRACE_LEN ? traced - TRACE_LEN : 0; k < traced; k++)
+            cr_log_error("seed %" PRIu64 " %s", r->seed, trace[k % TRACE_LEN]);
         return r->msg;
+    }
     body(r);
     return NULL;
 }
@@ -1765,6 +2716,10 @@ run_seed(run *r, uint64_t seed, int steps)
     o.release_delay_ms = 0;
     o.clock_ms = fake_now;
     o.clock_ctx = &r->clock;
+    /* A key of the seed's, so a sequence is the same on every run (codes
+     * steer respell()). */
+    for (size_t k = 0; k < sizeof o.code_key; k++)
+        o.code_key[k] = (uint8_t)(seed * 131 + k + 1);
     /* Half the seeds without a change limit: with one, every person ends
      * up with a booking they may not give back, and the sequence goes
      * quiet.  Seeds 1..11 cover each pair of the two options. */
@@ -1772,6 +2727,17 @@ run_seed(run *r, uint64_t seed, int steps)
     r->m.max_changes = seed / 2 % 2 == 0 ? 0 : 1 + (uint32_t)(seed / 4 % 3);
     o.use_stock = r->m.use_stock;
     o.max_changes = r->m.max_changes;
+    /* A waiting list in four seeds of five, two of them short enough to
+     * fill; family records from few (soon SB_NOMEM) to plenty, and none in
+     * the last seed.  Each five seeds pair the list with both stock
+     * settings. */
+    static const uint32_t waiting[5] = {0, SB_WAITING_AUTO, 2, SB_WAITING_AUTO, 4};
+    static const uint32_t families[4] = {100000, 3, SB_FAMILIES_AUTO, 100000};
+    o.max_waiting = waiting[seed % 5];
+    o.max_families = seed % 20 == 0 ? 0 : families[seed / 5 % 4];
+    r->m.waiting = o.max_waiting != 0;
+    r->m.max_waiting = o.max_waiting == SB_WAITING_AUTO ? 1024 : o.max_waiting;
+    r->m.max_families = o.max_families == SB_FAMILIES_AUTO ? MAX_PEOPLE / 4 : o.max_families;
     cr_assert_eq(sb_open(&o, &r->e), SB_OK);
 
     const char *msg = guarded(r, run_steps);
@@ -1786,31 +2752,68 @@ static const char *const OP_NAMES[SB_OP_COUNT] = {
     [SB_OP_REDEEM] = "redeem",       [SB_OP_RELEASE] = "release",
     [SB_OP_LOCATION] = "location",   [SB_OP_SLOT_READ] = "slot_read",
     [SB_OP_NEXT_FREE] = "next_free", [SB_OP_RESCHEDULE] = "reschedule",
-    [SB_OP_STOCK] = "stock_add",
+    [SB_OP_STOCK] = "stock_add",     [SB_OP_BOOK_GROUP] = "book_group",
+    [SB_OP_WAIT] = "wait",
 };
 
-/* What the sequences exercised, for --verbose runs: outcomes per call. */
+/* What the sequences exercised, for --verbose runs. */
+typedef struct cover {
+    uint64_t tally[SB_STATS_OPS][SB_STATS_STATUSES]; /* outcomes per call */
+    uint64_t sweeps[4], walks[2], shelves[2];        /* as in run */
+    uint64_t settles, families[2];
+    uint64_t offers[3], events[EV_COUNT]; /* as in model */
+} cover;
+
 static void
-log_coverage(uint64_t seeds, uint64_t tally[SB_STATS_OPS][SB_STATS_STATUSES], uint64_t sweeps[4],
-             uint64_t walks[2], uint64_t shelves[2])
+cover_add(cover *c, const run *r)
+{
+    for (int op = 0; op < SB_STATS_OPS; op++)
+        for (int s = 0; s < SB_STATS_STATUSES; s++)
+            c->tally[op][s] += r->tally[op][s];
+    for (int k = 0; k < 4; k++)
+        c->sweeps[k] += r->sweeps[k];
+    for (int k = 0; k < 2; k++) {
+        c->walks[k] += r->walks[k];
+        c->shelves[k] += r->shelves[k];
+        c->families[k] += r->families[k];
+    }
+    for (int k = 0; k < 3; k++)
+        c->offers[k] += r->m.offers[k];
+    for (int k = 0; k < EV_COUNT; k++)
+        c->events[k] += r->m.events[k];
+    c->settles += r->settles;
+}
+
+static void
+log_coverage(uint64_t seeds, const cover *c)
 {
     for (int op = 0; op < SB_OP_COUNT; op++) {
         char line[1024];
         int o = snprintf(line, sizeof line, "%s:", OP_NAMES[op] ? OP_NAMES[op] : "other");
         for (int s = 0; s < SB_STATS_STATUSES && o < (int)sizeof line; s++)
-            if (tally[op][s])
+            if (c->tally[op][s])
                 o += snprintf(line + o, sizeof line - (size_t)o, " %s %" PRIu64,
-                              sb_status_name((sb_status)s), tally[op][s]);
+                              sb_status_name((sb_status)s), c->tally[op][s]);
         cr_log_info("%" PRIu64 " sequences, %s", seeds, line);
     }
-    cr_log_info("%" PRIu64 " sequences, sb_expire: %" PRIu64 " sweeps, %" PRIu64
-                " holds reclaimed, %" PRIu64 " counts known exactly, %" PRIu64
-                " found dead holds taken over or replaced",
-                seeds, sweeps[0], sweeps[1], sweeps[2], sweeps[3]);
+    cr_log_info("%" PRIu64 " sequences, sb_expire: %" PRIu64 " sweeps (%" PRIu64
+                " to settle dead holds), %" PRIu64 " holds reclaimed, %" PRIu64
+                " counts known exactly, %" PRIu64 " found dead holds taken over or replaced",
+                seeds, c->sweeps[0], c->settles, c->sweeps[1], c->sweeps[2], c->sweeps[3]);
     cr_log_info("%" PRIu64 " sequences, sb_each_booking: %" PRIu64 " walks, %" PRIu64
                 " bookings shown; sb_stock_read: %" PRIu64 " answers exact, %" PRIu64
                 " within bounds",
-                seeds, walks[0], walks[1], shelves[1], shelves[0]);
+                seeds, c->walks[0], c->walks[1], c->shelves[1], c->shelves[0]);
+    cr_log_info("%" PRIu64 " sequences, families: %" PRIu64 " booked, %" PRIu64
+                " members; freed places given to the waiting list: %" PRIu64
+                ", not for want of a sticker: %" PRIu64 ", of the location closed: %" PRIu64,
+                seeds, c->families[0], c->families[1], c->offers[0], c->offers[1], c->offers[2]);
+    char line[1024];
+    int o = 0;
+    for (int k = 0; k < EV_COUNT && o < (int)sizeof line; k++)
+        o += snprintf(line + o, sizeof line - (size_t)o, "%s%s %" PRIu64, k ? ", " : "",
+                      EV_NAMES[k], c->events[k]);
+    cr_log_info("%" PRIu64 " sequences, %s", seeds, line);
 }
 
 static void
@@ -1818,23 +2821,17 @@ run_seeds(uint64_t first, uint64_t n)
 {
     first_day = sb_day_from_civil(2022, 3, 14);
     cr_assert_neq(first_day, INT32_MIN);
+    trace_on = getenv("MODEL_TRACE") != NULL;
+    check_all = getenv("MODEL_CHECK_ALL") != NULL;
     run *r = malloc(sizeof *r);
+    cover *c = calloc(1, sizeof *c);
     cr_assert_not_null(r);
+    cr_assert_not_null(c);
     int failures = 0;
     char first_msg[2048] = "";
-    uint64_t tally[SB_STATS_OPS][SB_STATS_STATUSES] = {{0}}, sweeps[4] = {0, 0, 0, 0};
-    uint64_t walks[2] = {0, 0}, shelves[2] = {0, 0};
     for (uint64_t seed = first; seed < first + n; seed++) {
         const char *msg = run_seed(r, seed, STEPS);
-        for (int op = 0; op < SB_STATS_OPS; op++)
-            for (int s = 0; s < SB_STATS_STATUSES; s++)
-                tally[op][s] += r->tally[op][s];
-        for (int k = 0; k < 4; k++)
-            sweeps[k] += r->sweeps[k];
-        for (int k = 0; k < 2; k++) {
-            walks[k] += r->walks[k];
-            shelves[k] += r->shelves[k];
-        }
+        cover_add(c, r);
         if (msg) {
             cr_log_error("%s", msg);
             if (failures++ == 0)
@@ -1842,7 +2839,8 @@ run_seeds(uint64_t first, uint64_t n)
         }
     }
     free(r);
-    log_coverage(n, tally, sweeps, walks, shelves);
+    log_coverage(n, c);
+    free(c);
     cr_assert_eq(failures, 0, "%d of %" PRIu64 " sequences disagreed with the model; first: %s",
                  failures, n, first_msg);
 }
