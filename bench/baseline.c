@@ -12,7 +12,8 @@
  *            open-addressing table BSN -> number (linear probing, keyed
  *            hash, load <= 3/4).  A person has a state (none, held, booked,
  *            redeemed, expired), the slot of the hold or booking, the hold's
- *            deadline, and a generation: bookings made, the live booking's.
+ *            deadline, a generation (bookings made, the live booking's)
+ *            and a count of changes.
  *   slots    per slot: capacity, booked, redeemed, hold records and pending
  *            places, and the slot's holds in a doubly linked list by
  *            deadline.  Every hold lives hold_ms and the clock never goes
@@ -28,23 +29,53 @@
  * Holds that ran out.  A hold is live while now < deadline.  A hold that
  * ran out is not counted as held, and its place is free at once for every
  * reader, but its record stays in its slot until it is reclaimed, as in
- * slotbook: by sb_expire (which counts it), by its owner's next reserve or
- * book (which drops it), or by a reserve or book that finds every place of
- * the slot recorded (which takes the oldest one over).  slotbook takes over
- * the lowest seat rather than the oldest hold, so the count a later
- * sb_expire answers can differ where more than one hold of a slot ran out;
- * every status and every read is the same.
+ * slotbook: by sb_expire (which counts it), by its owner's next successful
+ * reserve or book (which drops it), by a reserve, book or reschedule that
+ * finds every place of the slot recorded (which takes the oldest one over),
+ * or by one that finds its location's shelf of stickers empty (below).
+ * slotbook takes over the lowest seat rather than the oldest hold, so the
+ * count a later sb_expire answers can differ where more than one hold of a
+ * slot ran out; every status and every slot read is the same.
+ *
+ * Stickers (use_stock).  Per location a shelf: the stickers on it and all
+ * ever added.  A hold or booking takes one from its location's shelf (a
+ * sticker follows the person, as in slotbook): a confirm keeps it, a redeem
+ * uses it up, a cancel, a reschedule to another location and the reclaim of
+ * a hold that ran out give it back.  So a hold that ran out holds its
+ * sticker until it is reclaimed, and sb_stock_read counts it as out until
+ * then, as slotbook does.  A reserve, book or reschedule that finds the
+ * shelf empty first reclaims every hold of the location that ran out (as
+ * slotbook does), so a hold that ran out never causes SB_NO_STOCK: whether
+ * a call answers SB_NO_STOCK depends only on the live holds and bookings,
+ * which both engines agree on.  Where the engines reclaimed different
+ * holds (the takeover above), the number on the shelf can differ until the
+ * holds left behind are reclaimed: sb_stock_read may then answer another
+ * number (every status still agrees, and after sb_expire the shelves are
+ * equal again).
+ *
+ * Changes (max_changes).  Each person counts cancels (of a live hold or a
+ * booking) and reschedules, saturating at SB_MAX_CHANGES; past max_changes
+ * (when it is not 0) cancel and reschedule answer SB_LIMIT and change
+ * nothing.
+ *
+ * sb_each_booking walks the people in order of their numbers, reading each
+ * under the lock and calling back without it (so the callback may call the
+ * engine).  slotbook's numbers come from striped ranges picked by a hash of
+ * the BSN, not in order of arrival, so the two engines call back for the
+ * same bookings in different orders.
  *
  * Seats.  slotbook gives each live hold (and each delayed release) one of
  * the slot's holds_per_slot seats; here the same limit is a count: hold
  * records + pending places <= holds_per_slot.  A reserve past it answers
  * SB_NOMEM (after taking over a hold that ran out, if any); a cancelled
- * booking that finds no room returns its place at once.
+ * booking that finds no room takes over a hold that ran out, and if there
+ * is none either returns its place at once.
  *
  * Time: the caller's clock (or CLOCK_REALTIME) in ms since open, capped at
  * SB_MAX_TIME_MS, never going back (the largest reading folded in so far).
  * The raw clock is read before the lock, and folded in at the same points
- * as slotbook reads its clock, so both see the same times.
+ * as slotbook reads its clock (sb_release included: slotbook reads it there
+ * for its waiting list), so both see the same times.
  */
 #include "driver.h"
 #include "internal.h"
@@ -66,6 +97,7 @@ enum { P_NONE, P_HELD, P_BOOKED, P_REDEEMED, P_EXPIRED };
 typedef struct person {
     uint32_t bsn;
     uint8_t state;
+    uint8_t changes;     /* cancels and reschedules, saturating at SB_MAX_CHANGES */
     uint16_t gen;        /* bookings made; the live booking's generation */
     uint32_t slot;       /* of the hold or booking */
     uint32_t prev, next; /* the slot's hold list, while P_HELD */
@@ -79,17 +111,25 @@ typedef struct slot {
     uint32_t first, last; /* hold list, earliest deadline first */
 } slot;
 
+/* A location's stickers (use_stock): available + those out = added. */
+typedef struct shelf {
+    uint64_t available, added;
+} shelf;
+
 typedef struct baseline {
     pthread_mutex_t lock;
     uint32_t locations, days, windows, nslots, holds_per_slot;
     int32_t first_day;
     uint32_t hold_ms, release_delay_ms;
+    uint32_t max_changes; /* 0 = unlimited */
+    bool waiting_list;    /* max_waiting != 0: sb_release reads the clock */
     uint64_t (*clock_fn)(void *ctx);
     void *clock_ctx;
     uint64_t epoch_ms, seen_ms;
     sb_code_keys keys;
     uint64_t rng; /* xorshift64* state, for release delays */
     uint8_t *open;
+    shelf *stock; /* per location; NULL without use_stock */
     slot *slots;
     person *people;
     uint32_t npeople, max_people;
@@ -313,16 +353,55 @@ hold_unlink(baseline *b, uint32_t n)
     s->holds--;
 }
 
-/* Reclaims the slot's oldest hold if it ran out: true when one was. */
-static bool
-reclaim_oldest(baseline *b, slot *s, uint64_t now)
+static uint16_t
+location_of(const baseline *b, uint32_t si)
 {
-    uint32_t n = s->first;
+    return (uint16_t)(si / (b->days * b->windows));
+}
+
+/* A hold or booking in slot si gives its sticker back (use_stock). */
+static void
+sticker_back(baseline *b, uint32_t si)
+{
+    if (b->stock)
+        b->stock[location_of(b, si)].available++;
+}
+
+/* Reclaims slot si's oldest hold if it ran out (its place and its sticker
+ * come back): true when one was. */
+static bool
+reclaim_oldest(baseline *b, uint32_t si, uint64_t now)
+{
+    uint32_t n = b->slots[si].first;
     if (n == NIL || b->people[n].deadline > now)
         return false;
     hold_unlink(b, n);
     b->people[n].state = P_EXPIRED;
+    sticker_back(b, si);
     return true;
+}
+
+/* Whether location has a sticker for a new hold or booking (always without
+ * use_stock).  An empty shelf first gets back the stickers of every hold of
+ * the location that ran out, as in slotbook. */
+static bool
+sticker_ready(baseline *b, uint16_t location, uint64_t now)
+{
+    if (!b->stock)
+        return true;
+    uint32_t per = b->days * b->windows;
+    if (b->stock[location].available == 0)
+        for (uint32_t si = location * per; si < (location + 1u) * per; si++)
+            while (reclaim_oldest(b, si, now)) {
+            }
+    return b->stock[location].available > 0;
+}
+
+static void
+sticker_take(baseline *b, uint16_t location)
+{
+    if (b->stock)
+        b->stock[location].available--;
 }
 
 /* Hold records in the slot whose hold ran out (the head of its list). */
@@ -361,7 +440,7 @@ give_back(baseline *b, uint32_t si, uint64_t now)
 {
     uint64_t until = release_moment(b, now);
     slot *s = &b->slots[si];
-    if (until > now && s->holds + s->pending < b->holds_per_slot)
+    if (until > now && (s->holds + s->pending < b->holds_per_slot || reclaim_oldest(b, si, now)))
         heap_push(b, until, si);
 }
 
@@ -373,7 +452,8 @@ options_valid(const sb_options *o)
     if (o->max_locations == 0 || o->max_locations > SB_MAX_LOCATIONS || o->days == 0 ||
         o->days > SB_MAX_DAYS || o->windows_per_day == 0 || o->max_people == 0 ||
         o->max_people > SB_MAX_PEOPLE || o->hold_ms == 0 || o->hold_ms > SB_MAX_HOLD_MS ||
-        o->holds_per_slot == 0 || o->holds_per_slot > SB_MAX_HOLDS_PER_SLOT)
+        o->holds_per_slot == 0 || o->holds_per_slot > SB_MAX_HOLDS_PER_SLOT ||
+        o->max_changes > SB_MAX_CHANGES || o->use_stock > 1)
         return false;
     if (o->first_day == INT32_MIN || (int64_t)o->first_day + o->days - 1 > INT32_MAX)
         return false;
@@ -390,6 +470,7 @@ b_close(void *h)
     pthread_mutex_destroy(&b->lock);
     sodium_memzero(&b->keys, sizeof b->keys);
     free(b->open);
+    free(b->stock);
     free(b->slots);
     free(b->people);
     free(b->table);
@@ -420,11 +501,13 @@ alloc_all(baseline *b, const sb_options *o)
     b->mask = size - 1;
     b->heap_max = o->release_delay_ms ? (size_t)b->nslots * o->holds_per_slot : 0;
     b->open = calloc(b->locations, sizeof *b->open);
+    b->stock = o->use_stock ? calloc(b->locations, sizeof *b->stock) : NULL;
     b->slots = calloc(b->nslots, sizeof *b->slots);
     b->people = calloc(o->max_people, sizeof *b->people);
     b->table = calloc(size, sizeof *b->table);
     b->heap = b->heap_max ? calloc(b->heap_max, sizeof *b->heap) : NULL;
-    return b->open && b->slots && b->people && b->table && (b->heap || !b->heap_max);
+    return b->open && (b->stock || !o->use_stock) && b->slots && b->people && b->table &&
+           (b->heap || !b->heap_max);
 }
 
 static sb_status
@@ -446,6 +529,8 @@ b_open(const sb_options *o, void **out)
     b->holds_per_slot = o->holds_per_slot;
     b->hold_ms = o->hold_ms;
     b->release_delay_ms = o->release_delay_ms;
+    b->max_changes = o->max_changes;
+    b->waiting_list = o->max_waiting != 0;
     b->max_people = o->max_people;
     if (pthread_mutex_init(&b->lock, NULL) != 0) {
         free(b);
@@ -500,11 +585,17 @@ b_release(void *h, sb_slot where, uint32_t places)
     uint32_t si = b ? slot_index(b, where) : NIL;
     if (si == NIL)
         return SB_INVALID_ARG;
+    uint64_t raw = clock_raw(b);
     pthread_mutex_lock(&b->lock);
     slot *s = &b->slots[si];
     sb_status st = (uint64_t)s->capacity + places > UINT32_MAX ? SB_INVALID_ARG : SB_OK;
-    if (st == SB_OK)
+    if (st == SB_OK) {
         s->capacity += places;
+        /* slotbook offers new places to its waiting list, reading the clock
+         * for it (nobody waits here: the baseline has no list). */
+        if (b->waiting_list)
+            now_at(b, raw);
+    }
     pthread_mutex_unlock(&b->lock);
     return st;
 }
@@ -515,6 +606,15 @@ b_release(void *h, sb_slot where, uint32_t places)
 typedef struct sealing {
     uint32_t number, gen;
 } sealing;
+
+/* Whether slot si has a place for a new hold or booking: one never used,
+ * else the one of its oldest hold that ran out (reclaimed). */
+static bool
+place_ready(baseline *b, uint32_t si, uint64_t now)
+{
+    const slot *s = &b->slots[si];
+    return taken(s) < s->capacity || reclaim_oldest(b, si, now);
+}
 
 /* reserve (book == false) and book, under the lock: statuses in the order
  * of sb_reserve. */
@@ -528,14 +628,14 @@ take(baseline *b, uint32_t bsn, uint32_t si, uint16_t location, uint64_t raw, bo
     uint32_t n = person_find(b, bsn);
     if (n != NIL && active(&b->people[n], now))
         return SB_DUPLICATE;
-    slot *s = &b->slots[si];
-    /* A place: one never used, else the one of the oldest hold that ran out. */
-    bool fresh = taken(s) < s->capacity;
-    if (!fresh && !reclaim_oldest(b, s, now))
+    if (!sticker_ready(b, location, now))
+        return SB_NO_STOCK;
+    if (!place_ready(b, si, now))
         return SB_FULL;
     /* A hold also needs a seat: room under holds_per_slot, else the record
      * of a hold that ran out (a place taken over came with its seat). */
-    if (!book && s->holds + s->pending >= b->holds_per_slot && !reclaim_oldest(b, s, now))
+    slot *s = &b->slots[si];
+    if (!book && s->holds + s->pending >= b->holds_per_slot && !reclaim_oldest(b, si, now))
         return SB_NOMEM;
     if (n == NIL) {
         if (b->npeople == b->max_people)
@@ -545,8 +645,11 @@ take(baseline *b, uint32_t bsn, uint32_t si, uint16_t location, uint64_t raw, bo
     person *p = &b->people[n];
     if (book && p->gen == SB_MAX_BOOKINGS)
         return SB_NOMEM;
-    if (p->state == P_HELD) /* the person's own hold that ran out */
+    if (p->state == P_HELD) { /* the person's own hold that ran out */
         hold_unlink(b, n);
+        sticker_back(b, p->slot);
+    }
+    sticker_take(b, location);
     if (book) {
         p->state = P_BOOKED;
         p->slot = si;
@@ -596,6 +699,20 @@ b_book(void *h, uint32_t bsn, sb_slot where, char code[SB_CODE_SIZE])
 }
 
 /* ---- confirm and cancel ---------------------------------------------------------- */
+
+/* Whether one more cancel or reschedule is past the person's limit. */
+static bool
+over_limit(const baseline *b, const person *p)
+{
+    return b->max_changes != 0 && p->changes >= b->max_changes;
+}
+
+static void
+changed(person *p)
+{
+    if (p->changes < SB_MAX_CHANGES)
+        p->changes++;
+}
 
 static sb_status
 confirm(baseline *b, uint32_t bsn, uint64_t raw, sealing *seal)
@@ -656,17 +773,23 @@ cancel(baseline *b, uint32_t bsn, uint64_t raw)
     case P_REDEEMED:
         return SB_USED;
     case P_BOOKED:
+        if (over_limit(b, p))
+            return SB_LIMIT;
         b->slots[p->slot].booked--;
         break;
     case P_HELD:
         if (p->deadline <= now)
             return SB_NOT_FOUND;
+        if (over_limit(b, p))
+            return SB_LIMIT;
         hold_unlink(b, n);
         break;
     default:
         return SB_NOT_FOUND;
     }
     p->state = P_NONE;
+    changed(p);
+    sticker_back(b, p->slot);
     give_back(b, p->slot, now);
     return SB_OK;
 }
@@ -686,6 +809,70 @@ b_cancel(void *h, uint32_t bsn)
     return st;
 }
 
+/* ---- reschedule ------------------------------------------------------------------ */
+
+/* Statuses in the order of sb_reschedule. */
+static sb_status
+reschedule(baseline *b, uint32_t bsn, uint32_t si, uint64_t raw, sealing *seal)
+{
+    uint32_t n = person_find(b, bsn);
+    if (n == NIL)
+        return SB_NOT_FOUND;
+    uint64_t now = now_at(b, raw);
+    person *p = &b->people[n];
+    if (p->state == P_REDEEMED)
+        return SB_USED;
+    if (p->state != P_BOOKED)
+        return SB_NOT_FOUND;
+    if (p->slot == si)
+        return SB_DUPLICATE;
+    if (over_limit(b, p))
+        return SB_LIMIT;
+    uint16_t to = location_of(b, si), from = location_of(b, p->slot);
+    if (!b->open[to])
+        return SB_CLOSED;
+    /* A move inside one location keeps its sticker. */
+    if (to != from && !sticker_ready(b, to, now))
+        return SB_NO_STOCK;
+    if (!place_ready(b, si, now))
+        return SB_FULL;
+    if (p->gen == SB_MAX_BOOKINGS)
+        return SB_NOMEM;
+    b->slots[p->slot].booked--;
+    give_back(b, p->slot, now);
+    if (to != from) {
+        sticker_back(b, p->slot);
+        sticker_take(b, to);
+    }
+    p->slot = si;
+    p->gen++;
+    changed(p);
+    b->slots[si].booked++;
+    *seal = (sealing){n, p->gen};
+    return SB_OK;
+}
+
+static sb_status
+b_reschedule(void *h, uint32_t bsn, sb_slot where, char code[SB_CODE_SIZE])
+{
+    baseline *b = h;
+    if (!b || !code)
+        return SB_INVALID_ARG;
+    if (!sb_bsn_valid(bsn))
+        return SB_INVALID_ID;
+    uint32_t si = slot_index(b, where);
+    if (si == NIL)
+        return SB_INVALID_ARG;
+    uint64_t raw = clock_raw(b);
+    sealing seal;
+    pthread_mutex_lock(&b->lock);
+    sb_status st = reschedule(b, bsn, si, raw, &seal);
+    pthread_mutex_unlock(&b->lock);
+    if (st == SB_OK)
+        sb__code_seal(&b->keys, seal.number, seal.gen, code);
+    return st;
+}
+
 /* ---- lookup, verify, redeem ------------------------------------------------------- */
 
 static void
@@ -693,10 +880,19 @@ fill(const baseline *b, const person *p, sb_state state, sb_booking *out)
 {
     if (!out)
         return;
-    out->bsn = p->bsn;
-    out->slot = slot_of(b, p->slot);
-    out->state = state;
-    out->deadline_ms = state == SB_STATE_HELD ? b->epoch_ms + p->deadline : 0;
+    *out = (sb_booking){.bsn = p->bsn,
+                        .slot = slot_of(b, p->slot),
+                        .state = state,
+                        .deadline_ms = state == SB_STATE_HELD ? b->epoch_ms + p->deadline : 0};
+}
+
+/* The public state of an active person. */
+static sb_state
+state_of(const person *p)
+{
+    return p->state == P_HELD     ? SB_STATE_HELD
+           : p->state == P_BOOKED ? SB_STATE_BOOKED
+                                  : SB_STATE_REDEEMED;
 }
 
 static sb_status
@@ -709,11 +905,7 @@ lookup(baseline *b, uint32_t bsn, uint64_t raw, sb_booking *out)
     const person *p = &b->people[n];
     if (!active(p, now))
         return SB_NOT_FOUND;
-    fill(b, p,
-         p->state == P_HELD     ? SB_STATE_HELD
-         : p->state == P_BOOKED ? SB_STATE_BOOKED
-                                : SB_STATE_REDEEMED,
-         out);
+    fill(b, p, state_of(p), out);
     return SB_OK;
 }
 
@@ -840,6 +1032,78 @@ b_next_free(void *h, uint16_t location, int32_t from_day, sb_slot *out)
     return st;
 }
 
+/* Person n's live hold, booking or redeemed booking in *out, when it is at
+ * location on a day in [from_day, to_day]. */
+static bool
+booking_at(const baseline *b, uint32_t n, uint64_t now, uint16_t location, int32_t from_day,
+           int32_t to_day, sb_booking *out)
+{
+    const person *p = &b->people[n];
+    if (!active(p, now))
+        return false;
+    sb_slot s = slot_of(b, p->slot);
+    if (s.location != location || s.day < from_day || s.day > to_day)
+        return false;
+    fill(b, p, state_of(p), out);
+    return true;
+}
+
+/* Each person is read under the lock and called back without it, so fn may
+ * call the engine (as with slotbook, the walk is not a snapshot). */
+static sb_status
+b_each_booking(void *h, uint16_t location, int32_t from_day, int32_t to_day, sb_booking_fn fn,
+               void *ctx)
+{
+    baseline *b = h;
+    if (!b || !fn || location >= b->locations || from_day > to_day)
+        return SB_INVALID_ARG;
+    uint64_t raw = clock_raw(b);
+    pthread_mutex_lock(&b->lock);
+    uint64_t now = now_at(b, raw);
+    pthread_mutex_unlock(&b->lock);
+    for (uint32_t n = 0;; n++) {
+        sb_booking bk;
+        pthread_mutex_lock(&b->lock);
+        bool more = n < b->npeople;
+        bool found = more && booking_at(b, n, now, location, from_day, to_day, &bk);
+        pthread_mutex_unlock(&b->lock);
+        if (!more || (found && fn(&bk, ctx) != 0))
+            return SB_OK;
+    }
+}
+
+/* ---- stickers --------------------------------------------------------------------- */
+
+static sb_status
+b_stock_add(void *h, uint16_t location, uint32_t count)
+{
+    baseline *b = h;
+    if (!b || !b->stock || location >= b->locations)
+        return SB_INVALID_ARG;
+    pthread_mutex_lock(&b->lock);
+    shelf *sh = &b->stock[location];
+    /* Bounded over the engine's life, as in slotbook. */
+    sb_status st = sh->added + count > SB_MAX_STOCK ? SB_INVALID_ARG : SB_OK;
+    if (st == SB_OK) {
+        sh->available += count;
+        sh->added += count;
+    }
+    pthread_mutex_unlock(&b->lock);
+    return st;
+}
+
+static sb_status
+b_stock_read(void *h, uint16_t location, uint64_t *available)
+{
+    baseline *b = h;
+    if (!b || !b->stock || location >= b->locations || !available)
+        return SB_INVALID_ARG;
+    pthread_mutex_lock(&b->lock);
+    *available = b->stock[location].available;
+    pthread_mutex_unlock(&b->lock);
+    return SB_OK;
+}
+
 static size_t
 b_expire(void *h)
 {
@@ -851,7 +1115,7 @@ b_expire(void *h)
     uint64_t now = now_at(b, raw);
     size_t n = 0;
     for (uint32_t i = 0; i < b->nslots; i++)
-        while (reclaim_oldest(b, &b->slots[i], now))
+        while (reclaim_oldest(b, i, now))
             n++;
     pthread_mutex_unlock(&b->lock);
     return n;
@@ -961,6 +1225,28 @@ audit_heap(audit *a)
     }
 }
 
+/* Every location's stickers: on the shelf + held, booked or redeemed there
+ * = added (a hold that ran out keeps its sticker until it is reclaimed, a
+ * redeemed booking used its sticker up). */
+static void
+audit_stock(audit *a)
+{
+    const baseline *b = a->b;
+    uint32_t per = b->days * b->windows;
+    for (uint32_t loc = 0; b->stock && loc < b->locations; loc++) {
+        uint64_t out = 0;
+        for (uint32_t si = loc * per; si < (loc + 1u) * per; si++)
+            out += (uint64_t)a->count[4 * (size_t)si] + a->count[4 * (size_t)si + 1] +
+                   a->count[4 * (size_t)si + 2];
+        const shelf *sh = &b->stock[loc];
+        if (sh->available + out != sh->added)
+            violation(a,
+                      "location %u: %" PRIu64 " stickers on the shelf and %" PRIu64
+                      " out or used, but %" PRIu64 " added",
+                      loc, sh->available, out, sh->added);
+    }
+}
+
 static sb_status
 b_audit(void *h, sb_audit_report *out, char *msg, size_t msg_size)
 {
@@ -980,6 +1266,7 @@ b_audit(void *h, sb_audit_report *out, char *msg, size_t msg_size)
     audit_heap(&a);
     for (uint32_t i = 0; i < b->nslots; i++)
         audit_slot(&a, i);
+    audit_stock(&a);
     pthread_mutex_unlock(&b->lock);
     free(a.count);
     if (out)
@@ -1003,6 +1290,10 @@ const sb_driver sb_driver_mutex = {
     .redeem = b_redeem,
     .slot_read = b_slot_read,
     .next_free = b_next_free,
+    .reschedule = b_reschedule,
+    .stock_add = b_stock_add,
+    .stock_read = b_stock_read,
+    .each_booking = b_each_booking,
     .expire = b_expire,
     .audit = b_audit,
 };

@@ -25,6 +25,11 @@ typedef struct sb_driver {
     sb_status (*redeem)(void *h, const char *code, uint32_t bsn);
     sb_status (*slot_read)(void *h, sb_slot slot, sb_slot_info *out);
     sb_status (*next_free)(void *h, uint16_t location, int32_t from_day, sb_slot *out);
+    sb_status (*reschedule)(void *h, uint32_t bsn, sb_slot slot, char code[SB_CODE_SIZE]);
+    sb_status (*stock_add)(void *h, uint16_t location, uint32_t count);
+    sb_status (*stock_read)(void *h, uint16_t location, uint64_t *available);
+    sb_status (*each_booking)(void *h, uint16_t location, int32_t from_day, int32_t to_day,
+                              sb_booking_fn fn, void *ctx);
     size_t (*expire)(void *h);
     /* Full invariant walk of a quiescent engine: SB_OK or SB_CORRUPT. */
     sb_status (*audit)(void *h, sb_audit_report *out, char *msg, size_t msg_size);

@@ -92,6 +92,31 @@ drv_next_free(void *h, uint16_t location, int32_t from_day, sb_slot *out)
     return sb_next_free(h, location, from_day, out);
 }
 
+static sb_status
+drv_reschedule(void *h, uint32_t bsn, sb_slot slot, char code[SB_CODE_SIZE])
+{
+    return sb_reschedule(h, bsn, slot, code);
+}
+
+static sb_status
+drv_stock_add(void *h, uint16_t location, uint32_t count)
+{
+    return sb_stock_add(h, location, count);
+}
+
+static sb_status
+drv_stock_read(void *h, uint16_t location, uint64_t *available)
+{
+    return sb_stock_read(h, location, available);
+}
+
+static sb_status
+drv_each_booking(void *h, uint16_t location, int32_t from_day, int32_t to_day, sb_booking_fn fn,
+                 void *ctx)
+{
+    return sb_each_booking(h, location, from_day, to_day, fn, ctx);
+}
+
 static size_t
 drv_expire(void *h)
 {
@@ -120,6 +145,10 @@ const sb_driver sb_driver_slotbook = {
     .redeem = drv_redeem,
     .slot_read = drv_slot_read,
     .next_free = drv_next_free,
+    .reschedule = drv_reschedule,
+    .stock_add = drv_stock_add,
+    .stock_read = drv_stock_read,
+    .each_booking = drv_each_booking,
     .expire = drv_expire,
     .audit = drv_audit,
 };

@@ -4,8 +4,9 @@
  *
  * Each person's records go to one thread (by a hash of the BSN), so a
  * person's calls keep their order; administration records (open, close,
- * release) are run by one thread between barriers, so every call sees the
- * releases and openings that came before it in the trace.  The engine's
+ * release, stock) are run by one thread between barriers, so every call
+ * sees the releases, openings and sticker deliveries that came before it in
+ * the trace.  The engine's
  * clock is the trace's: each thread moves a shared clock forward to the time
  * of the record it replays, so holds expire as recorded.  Every call is timed
  * (rdtsc, calibrated) into per-thread histograms.

@@ -244,7 +244,7 @@ code_for(codes *all, uint32_t who, const sb_trace_rec *r, char out[SB_CODE_SIZE]
 static bool
 is_admin(unsigned op)
 {
-    return op == TOP_OPEN || op == TOP_CLOSE || op == TOP_RELEASE;
+    return op == TOP_OPEN || op == TOP_CLOSE || op == TOP_RELEASE || op == TOP_STOCK;
 }
 
 /* A segment: a run of administration records, then the people's records up
@@ -428,8 +428,10 @@ call(local *l, const sb_trace_rec *r, uint32_t owner, bool *skipped)
         return d->reserve(sh->h, r->bsn, slot);
     case TOP_CONFIRM:
     case TOP_BOOK:
-        st = r->op == TOP_BOOK ? d->book(sh->h, r->bsn, slot, code)
-                               : d->confirm(sh->h, r->bsn, code);
+    case TOP_RESCHEDULE:
+        st = r->op == TOP_BOOK         ? d->book(sh->h, r->bsn, slot, code)
+             : r->op == TOP_RESCHEDULE ? d->reschedule(sh->h, r->bsn, slot, code)
+                                       : d->confirm(sh->h, r->bsn, code);
         if (st == SB_OK && owner != UINT32_MAX)
             code_store(&sh->codes[owner], code);
         return st;
@@ -447,6 +449,8 @@ call(local *l, const sb_trace_rec *r, uint32_t owner, bool *skipped)
                                    : d->redeem(sh->h, code, r->bsn);
     case TOP_RELEASE:
         return d->release(sh->h, slot, r->arg);
+    case TOP_STOCK:
+        return d->stock_add(sh->h, r->location, r->arg);
     case TOP_OPEN:
         return d->location_open(sh->h, r->location);
     case TOP_CLOSE:
@@ -634,6 +638,8 @@ sb_replay_run(const sb_trace *t, const sb_driver *d, const sb_replay_opts *o, sb
     opts.max_people = t->shape.max_people;
     opts.hold_ms = t->shape.hold_ms;
     opts.release_delay_ms = t->shape.release_delay_ms;
+    opts.max_changes = t->shape.max_changes;
+    opts.use_stock = (uint8_t)t->shape.use_stock;
     opts.clock_ms = replay_clock;
     opts.clock_ctx = sh;
     allocator_purge();

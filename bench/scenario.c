@@ -239,10 +239,16 @@ surge(gen *g, const sb_scenario_params *p, sb_trace *out, char *err, size_t err_
 /* ---- planner ---------------------------------------------------------------- */
 
 #define LOCATIONS 7
+#define SEASON_DAYS 184
+#define AMSTERDAM 4
+#define MAX_CHANGES 3     /* cancels and reschedules per person */
+#define SPARE_STICKERS 20 /* a location's first delivery, besides those ordered */
 
 /* 2022 dates of each location (planner-2022.md): when booking opens, from
  * which day it has pick-ups, and when it stops (0 = open to the end).  The
- * sticker outage (5 September to 12 October) closes everything. */
+ * sticker outage (5 September to 12 October) closes every location but
+ * Amsterdam, which keeps its time slots and runs out of stickers instead
+ * (deliver() below). */
 typedef struct site {
     unsigned open_m, open_d, from_m, from_d, close_m, close_d;
     unsigned places_permille; /* share of `places` per day */
@@ -262,6 +268,11 @@ typedef struct season {
     int32_t day0, days;
     int32_t outage_from, outage_to; /* no appointments in [from, to) */
     int32_t released[LOCATIONS];    /* days released so far: up to this day */
+    uint32_t places;                /* per day, before a site's share */
+    /* Stickers by location and day: the reserves a wave aims there (that
+     * need a sticker), and the stickers delivered for the day so far. */
+    uint32_t wanted[LOCATIONS][SEASON_DAYS], delivered[LOCATIONS][SEASON_DAYS];
+    bool stocked[LOCATIONS]; /* had its first delivery */
 } season;
 
 static int32_t
@@ -275,7 +286,7 @@ site_books(const season *s, unsigned loc, int32_t day_now)
 {
     const site *x = &SITES[loc];
     int32_t close = x->close_m ? date(x->close_m, x->close_d) : s->day0 + s->days;
-    bool outage = day_now >= s->outage_from && day_now < date(10, 6);
+    bool outage = day_now >= s->outage_from && day_now < date(10, 6) && loc != AMSTERDAM;
     return day_now >= date(x->open_m, x->open_d) && day_now < close && !outage;
 }
 
@@ -285,7 +296,7 @@ site_serves(const season *s, unsigned loc, int32_t day)
 {
     const site *x = &SITES[loc];
     int32_t close = x->close_m ? date(x->close_m, x->close_d) : s->day0 + s->days;
-    bool outage = day >= s->outage_from && day < s->outage_to;
+    bool outage = day >= s->outage_from && day < s->outage_to && loc != AMSTERDAM;
     return day >= date(x->from_m, x->from_d) && day < close && !outage;
 }
 
@@ -312,6 +323,47 @@ wave_admin(gen *g, season *s, int32_t w, uint32_t places)
     }
     for (unsigned h = 0; h < 12; h++)
         emit(g, t + h * MS_HOUR, TOP_EXPIRE, 0, 0, 0, 0, TC_NONE, 0);
+}
+
+/* A reserve the generator makes needs a sticker at loc for day. */
+static void
+want_sticker(season *s, int loc, int32_t day)
+{
+    s->wanted[loc][day - s->day0]++;
+}
+
+/* The stickers of a wave on day w, at the wave's time (so before anybody's
+ * call): the IND orders them for the reserves it expects, at most one per
+ * place, and some spare the first time, so a shelf holds a little more than
+ * the places people book (an empty shelf answers SB_NO_STOCK before a full
+ * slot answers SB_FULL).  In the outage no stickers come: Amsterdam, the
+ * one location still booking, empties its shelf at the first September
+ * wave, and then answers SB_NO_STOCK, but for stickers that cancels and
+ * holds running out give back, until the deliveries of 6 October. */
+static void
+deliver(gen *g, season *s, int32_t w)
+{
+    uint64_t t = (uint64_t)(w - s->day0) * MS_DAY + 10 * MS_HOUR;
+    bool shortage = w >= s->outage_from && w < date(10, 6);
+    for (unsigned loc = 0; loc < LOCATIONS; loc++) {
+        uint32_t n = 0, per_day = s->places * SITES[loc].places_permille / 1000;
+        for (int32_t d = 0; d < s->days; d++) {
+            uint32_t *given = &s->delivered[loc][d];
+            uint32_t room = site_serves(s, loc, s->day0 + d) ? per_day - *given : 0;
+            uint32_t k = s->wanted[loc][d] < room ? s->wanted[loc][d] : room;
+            s->wanted[loc][d] = 0;
+            if (!site_books(s, loc, w) || shortage)
+                continue;
+            *given += k;
+            n += k;
+        }
+        if (n > 0 && !s->stocked[loc]) {
+            n += SPARE_STICKERS;
+            s->stocked[loc] = true;
+        }
+        if (n > 0)
+            emit(g, t, TOP_STOCK, 0, (uint16_t)loc, 0, 0, TC_NONE, n);
+    }
 }
 
 /* A location that books at day w, or -1. */
@@ -350,11 +402,59 @@ desk(gen *g, const sb_scenario_params *p, const season *s, uint32_t bsn, int32_t
     emit(g, t + 60000, TOP_REDEEM, bsn, 0, 0, 0, TC_OWN, 0);
 }
 
+/* Some people look again a few hours after booking for an earlier day (at
+ * their location or another) and move their appointment there; at replay
+ * that is SB_FULL unless a place came free.  Returns the day they expect to
+ * come to the desk. */
+static int32_t
+move_earlier(gen *g, season *s, uint32_t bsn, int loc, int32_t day, int32_t w, uint64_t t)
+{
+    if (!rchance(&g->r, 120))
+        return day;
+    int to = rchance(&g->r, 250) ? pick_site(g, s, w) : loc;
+    int32_t last = to == loc ? day - 1 : day; /* elsewhere the same day will do */
+    if (last >= s->released[to])
+        last = s->released[to] - 1;
+    if (last <= w)
+        return day;
+    int32_t earlier = w + 1 + (int32_t)rbelow(&g->r, (uint64_t)(last - w));
+    t += MS_HOUR + rbelow(&g->r, 4 * MS_HOUR);
+    emit(g, t, TOP_NEXT_FREE, bsn, (uint16_t)to, w + 1, 0, TC_NONE, 0);
+    emit(g, t + 3000, TOP_RESCHEDULE, bsn, (uint16_t)to, earlier, 0, TC_NONE, 0);
+    if (to != loc) /* inside a location the sticker goes along */
+        want_sticker(s, to, earlier);
+    return earlier;
+}
+
+/* A reseller books at a wave, then sells the appointment again and again,
+ * moving it to each buyer's day (a reschedule, so a change) while the buyer
+ * checks the code bought (SB_WRONG_HOLDER); past MAX_CHANGES the moves and
+ * the last cancel answer SB_LIMIT. */
+static void
+resale(gen *g, season *s, uint32_t bsn, int32_t w)
+{
+    int loc = pick_site(g, s, w);
+    if (loc < 0 || s->released[loc] <= w + 1)
+        return;
+    uint64_t t = (uint64_t)(w - s->day0) * MS_DAY + 10 * MS_HOUR + MS_MIN + rbelow(&g->r, MS_HOUR);
+    uint64_t days = (uint64_t)(s->released[loc] - w - 1);
+    int32_t day = w + 1 + (int32_t)rbelow(&g->r, days);
+    emit(g, t, TOP_BOOK, bsn, (uint16_t)loc, day, 0, TC_NONE, 0);
+    want_sticker(s, loc, day);
+    for (unsigned sale = 0; sale < MAX_CHANGES + 2; sale++) {
+        t += MS_HOUR + rbelow(&g->r, 3 * MS_HOUR);
+        day = w + 1 + (int32_t)rbelow(&g->r, days);
+        emit(g, t, TOP_RESCHEDULE, bsn, (uint16_t)loc, day, 0, TC_NONE, 0);
+        emit(g, t + MS_MIN, TOP_VERIFY, g->people[rbelow(&g->r, g->npeople)], 0, 0, 0, TC_OF, bsn);
+    }
+    emit(g, t + MS_HOUR, TOP_CANCEL, bsn, 0, 0, 0, TC_NONE, 0);
+}
+
 /* One person's go at a wave on day w: look, reserve, confirm (or not),
- * perhaps a second appointment, perhaps a cancel, then the desk.  Returns
- * whether they confirmed. */
+ * perhaps a second appointment, perhaps a cancel or a move to an earlier
+ * day, then the desk.  Returns whether they confirmed. */
 static bool
-attempt(gen *g, const sb_scenario_params *p, const season *s, uint32_t bsn, int32_t w)
+attempt(gen *g, const sb_scenario_params *p, season *s, uint32_t bsn, int32_t w)
 {
     int loc = pick_site(g, s, w);
     if (loc < 0)
@@ -372,6 +472,7 @@ attempt(gen *g, const sb_scenario_params *p, const season *s, uint32_t bsn, int3
     t += 30000;
     emit(g, t, TOP_SLOT_READ, bsn, (uint16_t)loc, day, 0, TC_NONE, 0);
     emit(g, t + 2000, TOP_RESERVE, bsn, (uint16_t)loc, day, 0, TC_NONE, 0);
+    want_sticker(s, loc, day);
     uint64_t hold = p->hold_ms ? p->hold_ms : 600000u;
     unsigned fate = (unsigned)rbelow(&g->r, 100);
     if (fate < 5) /* confirmed too late */
@@ -379,15 +480,18 @@ attempt(gen *g, const sb_scenario_params *p, const season *s, uint32_t bsn, int3
     if (fate < 25) /* a hold left to expire */
         return false;
     emit(g, t + 2000 + rbelow(&g->r, hold / 2), TOP_CONFIRM, bsn, 0, 0, 0, TC_NONE, 0);
-    if (rchance(&g->r, 50)) /* a second appointment elsewhere */
-        emit(g, t + MS_MIN, TOP_BOOK, bsn, (uint16_t)pick_site(g, s, w), w + 2, 0, TC_NONE, 0);
+    if (rchance(&g->r, 50)) { /* a second appointment elsewhere */
+        int other = pick_site(g, s, w);
+        emit(g, t + MS_MIN, TOP_BOOK, bsn, (uint16_t)other, w + 2, 0, TC_NONE, 0);
+        want_sticker(s, other, w + 2);
+    }
     if (rchance(&g->r, 40)) { /* cancels before the day: goes back to the planner */
         emit(g, t + MS_HOUR + rbelow(&g->r, (uint64_t)(day - w) * MS_DAY / 2), TOP_CANCEL, bsn, 0,
              0, 0, TC_NONE, 0);
         return false;
     }
     emit(g, t + 10 * MS_MIN, TOP_LOOKUP, bsn, 0, 0, 0, TC_NONE, 0);
-    desk(g, p, s, bsn, day);
+    desk(g, p, s, bsn, move_earlier(g, s, bsn, loc, day, w, t));
     return true;
 }
 
@@ -396,33 +500,41 @@ planner(gen *g, const sb_scenario_params *p, sb_trace *out, char *err, size_t er
 {
     uint32_t people = p->people ? p->people : 42800u;
     uint32_t places = p->places ? p->places : 100u;
-    shape(out, "planner", p->seed, LOCATIONS, 184, 1, people, p->hold_ms ? p->hold_ms : 600000);
+    shape(out, "planner", p->seed, LOCATIONS, SEASON_DAYS, 1, people,
+          p->hold_ms ? p->hold_ms : 600000);
+    out->shape.max_changes = MAX_CHANGES;
+    out->shape.use_stock = 1;
     if (!make_people(g, people))
         return fail(err, err_size, "out of memory");
     season s = {.day0 = out->shape.first_day,
-                .days = 184,
+                .days = SEASON_DAYS,
                 .outage_from = date(9, 5),
-                .outage_to = date(10, 12)};
+                .outage_to = date(10, 12),
+                .places = places};
     for (unsigned loc = 0; loc < LOCATIONS; loc++)
         s.released[loc] = s.day0;
     /* Release waves: the opening, every Monday, and the dates of the story. */
     static const unsigned extra[][2] = {{7, 1}, {7, 13}, {7, 21}, {10, 6}, {10, 24}, {11, 14}};
-    uint8_t is_wave[184] = {0};
+    uint8_t is_wave[SEASON_DAYS] = {0};
     for (size_t i = 0; i < sizeof extra / sizeof extra[0]; i++)
         is_wave[date(extra[i][0], extra[i][1]) - s.day0] = 1;
     for (int32_t d = date(7, 4); d < s.day0 + 153; d += 7) /* Mondays to 1 December */
         is_wave[d - s.day0] = 1;
     /* People arrive over the season (a backlog at the start); each comes to
-     * the next waves until they hold an appointment, at most five times. */
+     * the next waves until they hold an appointment, at most five times.  A
+     * few (5 in 1,000) come once, to resell. */
     int32_t *arrival = malloc((size_t)people * sizeof *arrival);
-    uint8_t *tries = calloc(people, 1);
-    if (!arrival || !tries) {
+    uint8_t *tries = calloc(people, 1), *seller = calloc(people, 1);
+    if (!arrival || !tries || !seller) {
         free(arrival);
         free(tries);
+        free(seller);
         return fail(err, err_size, "out of memory");
     }
-    for (uint32_t i = 0; i < people; i++)
+    for (uint32_t i = 0; i < people; i++) {
         arrival[i] = s.day0 + (rchance(&g->r, 400) ? 0 : (int32_t)rbelow(&g->r, 150));
+        seller[i] = rchance(&g->r, 5);
+    }
     for (int32_t w = s.day0; w < s.day0 + s.days; w++) {
         if (!is_wave[w - s.day0])
             continue;
@@ -431,12 +543,16 @@ planner(gen *g, const sb_scenario_params *p, sb_trace *out, char *err, size_t er
             if (arrival[i] > w || tries[i] >= 5)
                 continue;
             tries[i]++;
-            if (attempt(g, p, &s, g->people[i], w))
+            if (seller[i])
+                resale(g, &s, g->people[i], w);
+            if (seller[i] || attempt(g, p, &s, g->people[i], w))
                 tries[i] = 5;
         }
+        deliver(g, &s, w);
     }
     free(arrival);
     free(tries);
+    free(seller);
     return finish(g, out, err, err_size);
 }
 

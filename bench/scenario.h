@@ -7,12 +7,16 @@
  *            `attempts` calls from `people` people: impatient retries,
  *            reserve-then-confirm, people making several appointments;
  *   planner  a season: 7 locations opening and closing on their 2022 dates,
- *            weekly release waves of `places` per day per location, the
- *            sticker outage of September, people arriving over the season
- *            and surging at each wave with availability look-ups, reserves,
- *            confirms (or holds left to expire), cancels and rebookings,
- *            desk verifies and redeems, and fraud (resold, copied and forged
- *            codes) at `fraud_permille`.
+ *            weekly release waves of `places` per day per location with
+ *            their stickers (use_stock), the sticker outage of September
+ *            (Amsterdam's shelf runs empty first), people arriving over the
+ *            season and surging at each wave with availability look-ups,
+ *            reserves, confirms (or holds left to expire), cancels and
+ *            rebookings, moves to an earlier day (reschedule), desk
+ *            verifies and redeems, fraud (resold, copied and forged codes)
+ *            at `fraud_permille`, and resellers moving one appointment from
+ *            buyer to buyer until the change limit (max_changes = 3)
+ *            stops them.
  *
  * The same parameters and seed give the same trace, byte for byte.
  */

@@ -6,7 +6,7 @@
  *
  *   offset size  field
  *        0    8  magic "SBTRACE1"
- *        8    1  version = 1
+ *        8    1  version = 2
  *        9    1  header size in bytes = 64
  *       10    2  windows (1..65535)
  *       12    4  count: records after the header (<= SB_TRACE_MAX_RECORDS)
@@ -17,7 +17,9 @@
  *       24   16  scenario: printable non-space ASCII, NUL-terminated, zero
  *                after the NUL
  *       40    8  seed
- *       48    4  max_people (1..16,777,216)
+ *       48    3  max_people - 1 (0..16,777,215 for 1..16,777,216 people)
+ *       51    1  rules: max_changes (0..15) in bits 0..3, use_stock in bit 4,
+ *                bits 5..7 zero
  *       52    4  hold_ms (1..2^31-1)
  *       56    4  release_delay_ms
  *       60    2  days (1..36,600)
@@ -27,9 +29,11 @@
  * Every shape field of sb_trace_shape is there (its `reserved` is not
  * stored and reads back as 0).  The fields are as narrow as their limits
  * allow so that all of them, the version, the header size and the checksum
- * fit in 64 bytes.  The header is written byte by byte, independent of the
- * host; the records are written and read as they lie in memory, which is
- * why this file requires a little-endian host (static assertion below).
+ * fit in 64 bytes.  Version 1 had max_people in all four bytes 48..51 and
+ * no rules; it is still read, as max_changes = 0 and use_stock = 0.  The
+ * header is written byte by byte, independent of the host; the records are
+ * written and read as they lie in memory, which is why this file requires a
+ * little-endian host (static assertion below).
  *
  * The checksum covers the header as well as the records: CRC-32 detects
  * every error burst of up to 32 bits, so any single changed byte anywhere in
@@ -69,7 +73,7 @@ _Static_assert(offsetof(sb_trace_rec, t_ms) == 0 && offsetof(sb_trace_rec, bsn) 
                "the on-disk record layout is the struct's");
 
 #define HDR_SIZE 64u
-#define HDR_VERSION 1u
+#define HDR_VERSION 2u
 #define HDR_MAGIC "SBTRACE1"
 
 enum {
@@ -82,7 +86,8 @@ enum {
     OFF_FIRST_DAY = 20,
     OFF_SCENARIO = 24,
     OFF_SEED = 40,
-    OFF_MAX_PEOPLE = 48,
+    OFF_MAX_PEOPLE_M1 = 48, /* version 1: max_people itself, in 4 bytes */
+    OFF_RULES = 51,
     OFF_HOLD_MS = 52,
     OFF_RELEASE_DELAY_MS = 56,
     OFF_DAYS = 60,
@@ -96,7 +101,9 @@ _Static_assert(OFF_LOCATIONS_M1 + 2 == HDR_SIZE, "the header is exactly 64 bytes
 #define MAX_WINDOWS 65535u
 #define MAX_PEOPLE (1u << 24)
 #define MAX_HOLD_MS 0x7fffffffu
+#define MAX_CHANGES 15u
 #define MAX_BSN 999999999u
+#define RULES_STOCK 0x10u
 
 /* A CSV line, without its line ending, is at most this long. */
 #define CSV_LINE_MAX 256
@@ -138,11 +145,11 @@ shown(char out[40], const char *s, size_t len)
 /* ----- ops ----- */
 
 static const char *const op_names[TOP_COUNT] = {
-    [TOP_RESERVE] = "reserve", [TOP_CONFIRM] = "confirm",     [TOP_BOOK] = "book",
-    [TOP_CANCEL] = "cancel",   [TOP_LOOKUP] = "lookup",       [TOP_VERIFY] = "verify",
-    [TOP_REDEEM] = "redeem",   [TOP_RELEASE] = "release",     [TOP_OPEN] = "open",
-    [TOP_CLOSE] = "close",     [TOP_SLOT_READ] = "slot_read", [TOP_NEXT_FREE] = "next_free",
-    [TOP_EXPIRE] = "expire",
+    [TOP_RESERVE] = "reserve", [TOP_CONFIRM] = "confirm",       [TOP_BOOK] = "book",
+    [TOP_CANCEL] = "cancel",   [TOP_LOOKUP] = "lookup",         [TOP_VERIFY] = "verify",
+    [TOP_REDEEM] = "redeem",   [TOP_RELEASE] = "release",       [TOP_OPEN] = "open",
+    [TOP_CLOSE] = "close",     [TOP_SLOT_READ] = "slot_read",   [TOP_NEXT_FREE] = "next_free",
+    [TOP_EXPIRE] = "expire",   [TOP_RESCHEDULE] = "reschedule", [TOP_STOCK] = "stock",
 };
 
 const char *
@@ -165,19 +172,27 @@ sb_trace_op_parse(const char *name)
 static bool
 op_takes_slot(unsigned op)
 {
-    return op == TOP_RESERVE || op == TOP_BOOK || op == TOP_RELEASE || op == TOP_SLOT_READ;
+    return op == TOP_RESERVE || op == TOP_BOOK || op == TOP_RELEASE || op == TOP_SLOT_READ ||
+           op == TOP_RESCHEDULE;
 }
 
 static bool
 op_takes_location(unsigned op)
 {
-    return op == TOP_OPEN || op == TOP_CLOSE || op == TOP_NEXT_FREE;
+    return op == TOP_OPEN || op == TOP_CLOSE || op == TOP_NEXT_FREE || op == TOP_STOCK;
 }
 
 static bool
 op_is_person(unsigned op)
 {
-    return op >= TOP_RESERVE && op <= TOP_REDEEM;
+    return (op >= TOP_RESERVE && op <= TOP_REDEEM) || op == TOP_RESCHEDULE;
+}
+
+/* The CSV prefix of an op that carries a count in arg; NULL for the rest. */
+static const char *
+op_count(unsigned op)
+{
+    return op == TOP_RELEASE ? "places:" : op == TOP_STOCK ? "stickers:" : NULL;
 }
 
 static bool
@@ -207,9 +222,13 @@ shape_check(const sb_trace_shape *s, char *err, size_t err_size)
         const char *name;
         uint64_t value, lo, hi;
     } limits[] = {
-        {"locations", s->locations, 1, MAX_LOCATIONS}, {"days", s->days, 1, MAX_DAYS},
-        {"windows", s->windows, 1, MAX_WINDOWS},       {"max_people", s->max_people, 1, MAX_PEOPLE},
+        {"locations", s->locations, 1, MAX_LOCATIONS},
+        {"days", s->days, 1, MAX_DAYS},
+        {"windows", s->windows, 1, MAX_WINDOWS},
+        {"max_people", s->max_people, 1, MAX_PEOPLE},
         {"hold_ms", s->hold_ms, 1, MAX_HOLD_MS},
+        {"max_changes", s->max_changes, 0, MAX_CHANGES},
+        {"use_stock", s->use_stock, 0, 1},
     };
     for (size_t i = 0; i < sizeof limits / sizeof limits[0]; i++) {
         if (limits[i].value < limits[i].lo || limits[i].value > limits[i].hi) {
@@ -262,7 +281,7 @@ rec_check_code(const sb_trace_rec *r, char *err, size_t err_size)
                 name, r->code);
             return -1;
         }
-        if (r->op != TOP_RELEASE && r->arg != 0) {
+        if (!op_count(r->op) && r->arg != 0) {
             say(err, err_size, "%s carries arg %" PRIu32 "; it takes none.", name, r->arg);
             return -1;
         }
@@ -472,7 +491,8 @@ header_encode(unsigned char h[HDR_SIZE], const sb_trace *t)
     /* Up to the NUL (checked before), zero after it. */
     memcpy(h + OFF_SCENARIO, t->shape.scenario, strlen(t->shape.scenario));
     put_le(h + OFF_SEED, t->shape.seed, 8);
-    put_le(h + OFF_MAX_PEOPLE, t->shape.max_people, 4);
+    put_le(h + OFF_MAX_PEOPLE_M1, t->shape.max_people - 1u, 3);
+    h[OFF_RULES] = (unsigned char)(t->shape.max_changes | (t->shape.use_stock ? RULES_STOCK : 0));
     put_le(h + OFF_HOLD_MS, t->shape.hold_ms, 4);
     put_le(h + OFF_RELEASE_DELAY_MS, t->shape.release_delay_ms, 4);
     put_le(h + OFF_DAYS, t->shape.days, 2);
@@ -489,7 +509,13 @@ header_decode(const unsigned char h[HDR_SIZE], sb_trace_shape *s)
     s->locations = (uint32_t)get_le(h + OFF_LOCATIONS_M1, 2) + 1u;
     s->days = (uint32_t)get_le(h + OFF_DAYS, 2);
     s->windows = (uint32_t)get_le(h + OFF_WINDOWS, 2);
-    s->max_people = (uint32_t)get_le(h + OFF_MAX_PEOPLE, 4);
+    if (h[OFF_VERSION] == 1) {
+        s->max_people = (uint32_t)get_le(h + OFF_MAX_PEOPLE_M1, 4);
+    } else {
+        s->max_people = (uint32_t)get_le(h + OFF_MAX_PEOPLE_M1, 3) + 1u;
+        s->max_changes = h[OFF_RULES] & MAX_CHANGES;
+        s->use_stock = (h[OFF_RULES] & RULES_STOCK) != 0;
+    }
     s->hold_ms = (uint32_t)get_le(h + OFF_HOLD_MS, 4);
     s->release_delay_ms = (uint32_t)get_le(h + OFF_RELEASE_DELAY_MS, 4);
     s->first_day = (int32_t)(uint32_t)get_le(h + OFF_FIRST_DAY, 4);
@@ -505,10 +531,10 @@ header_check(const char *path, const unsigned char h[HDR_SIZE], uint64_t size, c
         say(err, err_size, "%s: not a binary slotbook trace (no \"SBTRACE1\" magic).", path);
         return -1;
     }
-    if (h[OFF_VERSION] != HDR_VERSION || h[OFF_HDR_SIZE] != HDR_SIZE) {
+    if (h[OFF_VERSION] < 1 || h[OFF_VERSION] > HDR_VERSION || h[OFF_HDR_SIZE] != HDR_SIZE) {
         say(err, err_size,
-            "%s: trace format version %u with a %u-byte header; this reader knows version 1 with "
-            "a 64-byte header.",
+            "%s: trace format version %u with a %u-byte header; this reader knows versions 1 and "
+            "2 with a 64-byte header.",
             path, h[OFF_VERSION], h[OFF_HDR_SIZE]);
         return -1;
     }
@@ -540,6 +566,11 @@ binary_check(const char *path, const unsigned char h[HDR_SIZE], const sb_trace *
             "%s: checksum mismatch (stored 0x%08" PRIx32 ", computed 0x%08" PRIx32
             "): the file is corrupt.",
             path, stored, computed);
+        return -1;
+    }
+    if (h[OFF_VERSION] >= 2 && (h[OFF_RULES] & ~(MAX_CHANGES | RULES_STOCK)) != 0) {
+        say(err, err_size, "%s: shape: the rules byte 0x%02x has bits set that mean nothing.", path,
+            h[OFF_RULES]);
         return -1;
     }
     const char *nul = memchr(t->shape.scenario, '\0', sizeof t->shape.scenario);
@@ -688,12 +719,21 @@ enum {
     KEY_MAX_PEOPLE,
     KEY_HOLD_MS,
     KEY_RELEASE_DELAY_MS,
+    KEY_MAX_CHANGES, /* from version 2 on */
+    KEY_USE_STOCK,
     KEY_COUNT
 };
 static const char *const key_names[KEY_COUNT] = {
-    "scenario", "seed",       "locations", "first_day",        "days",
-    "windows",  "max_people", "hold_ms",   "release_delay_ms",
+    "scenario",   "seed",    "locations",        "first_day",   "days",      "windows",
+    "max_people", "hold_ms", "release_delay_ms", "max_changes", "use_stock",
 };
+
+/* The keys a header of version v has: all of them, and no others. */
+static bool
+key_in_version(int key, unsigned v)
+{
+    return v >= 2 || key < KEY_MAX_CHANGES;
+}
 
 static int
 header_value(const csv_at *at, sb_trace_shape *s, int key, const char *v)
@@ -723,16 +763,17 @@ header_value(const csv_at *at, sb_trace_shape *s, int key, const char *v)
         if (csv_u64(at, key_names[key], v, UINT32_MAX, "a uint32", &u) != 0)
             return -1;
         uint32_t *field[KEY_COUNT] = {
-            [KEY_LOCATIONS] = &s->locations, [KEY_DAYS] = &s->days,
-            [KEY_WINDOWS] = &s->windows,     [KEY_MAX_PEOPLE] = &s->max_people,
-            [KEY_HOLD_MS] = &s->hold_ms,     [KEY_RELEASE_DELAY_MS] = &s->release_delay_ms,
+            [KEY_LOCATIONS] = &s->locations,     [KEY_DAYS] = &s->days,
+            [KEY_WINDOWS] = &s->windows,         [KEY_MAX_PEOPLE] = &s->max_people,
+            [KEY_HOLD_MS] = &s->hold_ms,         [KEY_RELEASE_DELAY_MS] = &s->release_delay_ms,
+            [KEY_MAX_CHANGES] = &s->max_changes, [KEY_USE_STOCK] = &s->use_stock,
         };
         *field[key] = (uint32_t)u;
         return 0;
     }
 }
 
-/* "# slotbook-trace 1 key=value ...": line is NUL-terminated, writable. */
+/* "# slotbook-trace 2 key=value ...": line is NUL-terminated, writable. */
 static int
 parse_header(const csv_at *at, char *line, sb_trace_shape *s)
 {
@@ -740,31 +781,32 @@ parse_header(const csv_at *at, char *line, sb_trace_shape *s)
     size_t magic = strlen(CSV_MAGIC);
     if (strncmp(line, CSV_MAGIC, magic) != 0 || line[magic] != ' ') {
         say(at->err, at->err_size,
-            "%s: line 1 is not a slotbook trace header (\"" CSV_MAGIC " 1 key=value ...\").",
+            "%s: line 1 is not a slotbook trace header (\"" CSV_MAGIC " 2 key=value ...\").",
             at->path);
         return -1;
     }
-    unsigned seen = 0;
-    bool version = false;
+    unsigned seen = 0, version = 0;
     char *save = NULL;
     for (char *tok = strtok_r(line + magic, " \t", &save); tok;
          tok = strtok_r(NULL, " \t", &save)) {
-        if (!version) {
-            if (strcmp(tok, "1") != 0) {
+        if (version == 0) {
+            if (strcmp(tok, "1") != 0 && strcmp(tok, "2") != 0) {
                 char buf[40];
                 say(at->err, at->err_size,
-                    "%s: line 1: trace format version \"%s\"; this reader knows 1.", at->path,
+                    "%s: line 1: trace format version \"%s\"; this reader knows 1 and 2.", at->path,
                     shown(buf, tok, strlen(tok)));
                 return -1;
             }
-            version = true;
+            version = (unsigned)(tok[0] - '0');
             continue;
         }
         char *eq = strchr(tok, '=');
         int key = KEY_COUNT;
         if (eq != NULL) {
             *eq = '\0';
-            for (key = 0; key < KEY_COUNT && strcmp(tok, key_names[key]) != 0; key++)
+            for (key = 0; key < KEY_COUNT &&
+                          (strcmp(tok, key_names[key]) != 0 || !key_in_version(key, version));
+                 key++)
                 ;
         }
         if (key == KEY_COUNT || (seen & (1u << key))) {
@@ -779,7 +821,7 @@ parse_header(const csv_at *at, char *line, sb_trace_shape *s)
             return -1;
     }
     for (int key = 0; key < KEY_COUNT; key++) {
-        if (!version || !(seen & (1u << key))) {
+        if (version == 0 || (key_in_version(key, version) && !(seen & (1u << key)))) {
             say(at->err, at->err_size, "%s: line 1: the header lacks %s=.", at->path,
                 key_names[key]);
             return -1;
@@ -796,7 +838,8 @@ parse_header(const csv_at *at, char *line, sb_trace_shape *s)
 /* ----- CSV: records ----- */
 
 /* The code column (trace.h): "", own, old, of:BSN, forged:N, mutated,
- * mutated:N (N = the mutation's seed, 0 when absent), places:N (release). */
+ * mutated:N (N = the mutation's seed, 0 when absent); places:N (release)
+ * and stickers:N (stock) only, and always, for their ops. */
 static int
 parse_code(const csv_at *at, const char *c, sb_trace_rec *r)
 {
@@ -805,30 +848,40 @@ parse_code(const csv_at *at, const char *c, sb_trace_rec *r)
         uint8_t code;
         bool number; /* a ":N" follows */
     } kinds[] = {
-        {"own", TC_OWN, false},     {"old", TC_OLD, false},       {"mutated", TC_MUTATED, false},
-        {"of:", TC_OF, true},       {"forged:", TC_FORGED, true}, {"mutated:", TC_MUTATED, true},
-        {"places:", TC_NONE, true},
+        {"own", TC_OWN, false}, {"old", TC_OLD, false},       {"mutated", TC_MUTATED, false},
+        {"of:", TC_OF, true},   {"forged:", TC_FORGED, true}, {"mutated:", TC_MUTATED, true},
     };
-    bool release = r->op == TOP_RELEASE;
-    if (*c == '\0' && !release)
+    const char *count = op_count(r->op);
+    char buf[40];
+    uint64_t v = 0;
+    if (count) {
+        size_t n = strlen(count);
+        if (strncmp(c, count, n) != 0) {
+            say(at->err, at->err_size, "%s: line %zu: %s needs %sN, not \"%s\".", at->path,
+                at->line, op_names[r->op], count, shown(buf, c, strlen(c)));
+            return -1;
+        }
+        if (csv_u64(at, "code number", c + n, UINT32_MAX, "a uint32", &v) != 0)
+            return -1;
+        r->arg = (uint32_t)v;
+        return 0;
+    }
+    if (*c == '\0')
         return 0;
     for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
         size_t n = strlen(kinds[k].prefix);
         if (kinds[k].number ? strncmp(c, kinds[k].prefix, n) != 0 : strcmp(c, kinds[k].prefix) != 0)
             continue;
-        if (release != (kinds[k].code == TC_NONE))
-            break;
         r->code = kinds[k].code;
-        uint64_t v = 0;
         if (kinds[k].number && csv_u64(at, "code number", c + n, UINT32_MAX, "a uint32", &v) != 0)
             return -1;
         r->arg = (uint32_t)v;
         return 0;
     }
-    char buf[40];
-    say(at->err, at->err_size, "%s: line %zu: %s code \"%s\"%s.", at->path, at->line,
-        release ? "release needs places:N, not" : "unknown or misplaced", shown(buf, c, strlen(c)),
-        release ? "" : " (own, old, of:BSN, forged:N, mutated[:N]; places:N for release only)");
+    say(at->err, at->err_size,
+        "%s: line %zu: unknown or misplaced code \"%s\" (own, old, of:BSN, forged:N, "
+        "mutated[:N]; places:N for release and stickers:N for stock only).",
+        at->path, at->line, shown(buf, c, strlen(c)));
     return -1;
 }
 
@@ -1078,11 +1131,11 @@ put_code(char *p, const sb_trace_rec *r)
     case TC_MUTATED:
         return r->arg ? put_u64(put_str(p, "mutated:"), r->arg) : put_str(p, "mutated");
     default:
-        return r->op == TOP_RELEASE ? put_u64(put_str(p, "places:"), r->arg) : p;
+        return op_count(r->op) ? put_u64(put_str(p, op_count(r->op)), r->arg) : p;
     }
 }
 
-/* One record line, at most 20+1+9+1+10+1+5+1+11+1+5+1+18+1 < 100 bytes. */
+/* One record line, at most 20+1+10+1+10+1+5+1+11+1+5+1+19+1 < 100 bytes. */
 static char *
 put_record(char *p, const sb_trace_rec *r)
 {
@@ -1110,11 +1163,12 @@ write_csv(const sb_trace *t, FILE *f)
 {
     const sb_trace_shape *s = &t->shape;
     if (fprintf(f,
-                CSV_MAGIC " 1 scenario=%s seed=%" PRIu64 " locations=%" PRIu32 " first_day=%" PRId32
+                CSV_MAGIC " 2 scenario=%s seed=%" PRIu64 " locations=%" PRIu32 " first_day=%" PRId32
                           " days=%" PRIu32 " windows=%" PRIu32 " max_people=%" PRIu32
-                          " hold_ms=%" PRIu32 " release_delay_ms=%" PRIu32 "\n" CSV_COLUMNS "\n",
+                          " hold_ms=%" PRIu32 " release_delay_ms=%" PRIu32 " max_changes=%" PRIu32
+                          " use_stock=%" PRIu32 "\n" CSV_COLUMNS "\n",
                 s->scenario, s->seed, s->locations, s->first_day, s->days, s->windows,
-                s->max_people, s->hold_ms, s->release_delay_ms) < 0)
+                s->max_people, s->hold_ms, s->release_delay_ms, s->max_changes, s->use_stock) < 0)
         return -1;
     enum { CHUNK = 1 << 16, LINE = 128 };
     char *buf = malloc(CHUNK);

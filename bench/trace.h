@@ -11,16 +11,23 @@
  * unknown op, code kind or a field out of range is refused with a message.
  *
  * CSV (".csv", for people): a first line
- *   # slotbook-trace 1 scenario=NAME seed=N locations=N first_day=N days=N
- *     windows=N max_people=N hold_ms=N release_delay_ms=N
+ *   # slotbook-trace 2 scenario=NAME seed=N locations=N first_day=N days=N
+ *     windows=N max_people=N hold_ms=N release_delay_ms=N max_changes=N
+ *     use_stock=N
  * (one line), a column line "t_ms,op,bsn,location,day,window,code", then one
  * line per record.  op is a name (reserve, confirm, book, cancel, lookup,
- * verify, redeem, release, open, close, slot_read, next_free, expire).
- * code says which code a verify or redeem presents: "own" (the person's
- * latest), "old" (the one before it: cancelled), "of:BSN" (another person's
- * latest: resold or copied), "forged:N" (random, from seed N), "mutated:N"
- * (the person's latest with one symbol changed, which and how by N); for release it is the 
- * number of places ("places:N"); empty otherwise.
+ * verify, redeem, release, open, close, slot_read, next_free, expire,
+ * reschedule, stock).  code says which code a verify or redeem presents:
+ * "own" (the person's latest), "old" (the one before it: cancelled),
+ * "of:BSN" (another person's latest: resold or copied), "forged:N" (random,
+ * from seed N), "mutated:N" (the person's latest with one symbol changed,
+ * which and how by N); for release it is the number of places
+ * ("places:N"), for stock the number of stickers delivered ("stickers:N");
+ * empty otherwise.
+ *
+ * Version 1 files (from before max_changes, use_stock, reschedule and
+ * stock) are still read, with max_changes = 0 and use_stock = 0; writers
+ * write version 2.
  *
  * The codes themselves are not in the trace (an engine's key is secret and
  * random): the replayer keeps each person's latest codes as it goes.
@@ -45,6 +52,8 @@ typedef enum sb_trace_op {
     TOP_SLOT_READ,
     TOP_NEXT_FREE,
     TOP_EXPIRE,
+    TOP_RESCHEDULE, /* the person's booking to the record's slot */
+    TOP_STOCK,      /* arg stickers delivered to the record's location */
     TOP_COUNT
 } sb_trace_op;
 
@@ -61,7 +70,8 @@ typedef enum sb_trace_code {
 typedef struct sb_trace_rec {
     uint64_t t_ms;     /* ms since the trace's start */
     uint32_t bsn;      /* the person (0 for administration) */
-    uint32_t arg;      /* places (release), other BSN (TC_OF), seed (TC_FORGED, TC_MUTATED) */
+    uint32_t arg;      /* places (release), stickers (stock), other BSN (TC_OF), seed
+                          (TC_FORGED, TC_MUTATED) */
     int32_t day;       /* days since 1970-01-01 */
     uint16_t location; /* also for open, close, next_free */
     uint16_t window;
@@ -76,8 +86,11 @@ typedef struct sb_trace_shape {
     uint64_t seed;
     uint32_t locations, days, windows, max_people, hold_ms, release_delay_ms;
     int32_t first_day;
-    uint32_t reserved;
+    uint32_t max_changes; /* 0 (unlimited) .. 15 */
+    uint32_t use_stock;   /* 0 or 1 */
+    uint32_t reserved;    /* not stored; reads back as 0 */
 } sb_trace_shape;
+_Static_assert(sizeof(sb_trace_shape) == 64, "no padding: shapes compare with memcmp");
 
 typedef struct sb_trace {
     sb_trace_shape shape;

@@ -228,7 +228,8 @@ void sb__stat_expired(sb_engine *e, uint64_t n);
 
 typedef struct sb_stock {
     alignas(SB_CACHE_LINE) _Atomic uint64_t available;
-    _Atomic uint64_t added; /* by sb_stock_add, for sb_audit */
+    _Atomic uint64_t added;    /* by sb_stock_add, for sb_audit */
+    _Atomic uint64_t swept_ms; /* every hold dead by then was reclaimed */
 } sb_stock;
 
 /* Takes n stickers at location for new holds or bookings: true, or false

@@ -44,9 +44,18 @@ sb__stock_take(sb_engine *e, uint16_t location, uint32_t n, uint64_t now)
     _Atomic uint64_t *available = &e->stock[location].available;
     if (take(available, n))
         return true;
+    /* A sweep at `now` (finished) reclaimed every hold dead by now: holds
+     * taken since die later.  So one sweep a millisecond is enough. */
+    _Atomic uint64_t *swept = &e->stock[location].swept_ms;
+    if (atomic_load_explicit(swept, memory_order_acquire) >= now)
+        return false;
     uint32_t per_location = e->days * e->windows, first = location * per_location;
     for (uint32_t i = first; i < first + per_location; i++)
         sb__slot_expire(e, i, now);
+    uint64_t seen = atomic_load_explicit(swept, memory_order_relaxed);
+    while (seen < now && !atomic_compare_exchange_weak_explicit(
+                             swept, &seen, now, memory_order_release, memory_order_relaxed)) {
+    }
     return take(available, n);
 }
 

@@ -33,6 +33,16 @@
  *               the sequences run with release_delay_ms = 0; the
  *               delayed_release suite checks their bounds on both engines.
  *
+ *               The sequences reschedule and walk bookings (sb_each_booking:
+ *               the same bookings, compared in order of BSN, since the
+ *               engines number people differently), and some runs keep
+ *               sticker stock with max_changes = 3.  A hold that ran out
+ *               keeps its sticker until it is reclaimed, so where the
+ *               engines reclaimed different holds (above) their shelves
+ *               differ for a while: every status must still agree, the
+ *               shelves must agree right after sb_expire, and with one seat
+ *               per slot they must agree after every call.
+ *
  * Other suites call both engines through their driver tables, one after the
  * other, with the same expectations: edge statuses, limits, holds that ran
  * out, codes (also across engines with one key: a genuine code naming a
@@ -172,12 +182,14 @@ typedef struct diff {
     fake_clock clock;
     sb_options o;
     bool keyed;        /* a fixed code_key: codes are opened and compared */
-    bool exact_expire; /* one seat per slot: sb_expire counts must agree */
+    bool exact_expire; /* one seat per slot: sb_expire counts and shelves must agree */
+    bool rules;        /* use_stock and max_changes = 3 */
     sb_code_keys keys;
     side s[SIDES];
     uint32_t bsn[NPOOL];
     int seen[NPOOL];
     uint32_t capacity[NSLOTS];
+    uint32_t added[NLOC];               /* stickers added per location */
     uint32_t order[NPOOL];              /* arrival order of stored people, NIL before */
     uint32_t sb_number[NPOOL];          /* slotbook's number for the person, NIL unknown */
     uint32_t stored;                    /* people stored so far */
@@ -457,6 +469,131 @@ step_cancel(diff *d)
 }
 
 static void
+step_reschedule(diff *d)
+{
+    int who = pick_person(d, SEEN_BOOKED, 70);
+    sb_slot s = pick_slot(d);
+    bool null_code = rchance(&d->r, 20);
+    describe(d, "reschedule(%09u, {%u, %" PRId64 ", %u}%s)", d->bsn[who], s.location,
+             (int64_t)s.day - FIRST_DAY, s.window, null_code ? ", NULL" : "");
+    sb_status st[SIDES];
+    char code[SIDES][SB_CODE_SIZE];
+    memset(code, '?', sizeof code);
+    for (int k = 0; k < SIDES; k++)
+        st[k] = d->s[k].d->reschedule(d->s[k].h, d->bsn[who], s, null_code ? NULL : code[k]);
+    same_status(d, st);
+    check_codes(d, who, st[SB], code);
+}
+
+static uint16_t
+pick_location(diff *d)
+{
+    if (rchance(&d->r, 950))
+        return (uint16_t)rbelow(&d->r, NLOC);
+    return rchance(&d->r, 500) ? (uint16_t)NLOC : UINT16_MAX;
+}
+
+static void
+step_stock_add(diff *d)
+{
+    uint16_t loc = pick_location(d);
+    /* Stickers stay scarcer than places, so shelves run empty. */
+    uint32_t count = loc < NLOC && d->added[loc] * 500 > (uint32_t)d->step ? 0 : rbelow(&d->r, 3);
+    describe(d, "stock_add(%u, %u)", loc, count);
+    sb_status st[SIDES];
+    for (int k = 0; k < SIDES; k++)
+        st[k] = d->s[k].d->stock_add(d->s[k].h, loc, count);
+    same_status(d, st);
+    if (st[SB] == SB_OK)
+        d->added[loc] += count;
+}
+
+/* The shelf of loc on both engines; the numbers must agree when exact. */
+static void
+read_stock(diff *d, uint16_t loc, bool null_out, bool exact)
+{
+    sb_status st[SIDES];
+    uint64_t n[SIDES] = {UINT64_MAX, UINT64_MAX};
+    for (int k = 0; k < SIDES; k++)
+        st[k] = d->s[k].d->stock_read(d->s[k].h, loc, null_out ? NULL : &n[k]);
+    same_status(d, st);
+    if (exact && n[SB] != n[MX])
+        mismatch(d, "shelves differ: slotbook %" PRIu64 " stickers, mutex %" PRIu64, n[SB], n[MX]);
+}
+
+static void
+step_stock_read(diff *d)
+{
+    uint16_t loc = pick_location(d);
+    bool null_out = rchance(&d->r, 30);
+    describe(d, "stock_read(%u%s)", loc, null_out ? ", NULL" : "");
+    read_stock(d, loc, null_out, d->exact_expire);
+}
+
+/* What one sb_each_booking walk was shown. */
+typedef struct walk {
+    sb_booking seen[NPOOL];
+    int n, stop_after; /* stop_after 0: go on to the end */
+} walk;
+
+static int
+walk_one(const sb_booking *b, void *ctx)
+{
+    walk *w = ctx;
+    if (w->n < NPOOL)
+        w->seen[w->n] = *b;
+    w->n++;
+    return w->stop_after != 0 && w->n >= w->stop_after;
+}
+
+static int
+by_bsn(const void *a, const void *b)
+{
+    uint32_t x = ((const sb_booking *)a)->bsn, y = ((const sb_booking *)b)->bsn;
+    return (x > y) - (x < y);
+}
+
+static void
+walk_location(diff *d, uint16_t loc, int32_t from, int32_t to, int stop_after, bool null_fn)
+{
+    static walk w[SIDES];
+    sb_status st[SIDES];
+    for (int k = 0; k < SIDES; k++) {
+        w[k] = (walk){.stop_after = stop_after};
+        st[k] = d->s[k].d->each_booking(d->s[k].h, loc, from, to, null_fn ? NULL : walk_one, &w[k]);
+    }
+    same_status(d, st);
+    if (w[SB].n != w[MX].n || w[SB].n > NPOOL)
+        mismatch(d, "slotbook called back %d times, mutex %d", w[SB].n, w[MX].n);
+    if (stop_after != 0)
+        return; /* which come first depends on the engine's person numbers */
+    for (int k = 0; k < SIDES; k++)
+        qsort(w[k].seen, (size_t)w[k].n, sizeof w[k].seen[0], by_bsn);
+    for (int i = 0; i < w[SB].n; i++) {
+        sb_booking pair[SIDES] = {w[SB].seen[i], w[MX].seen[i]};
+        same_booking(d, pair);
+    }
+}
+
+static void
+step_each_booking(diff *d)
+{
+    uint16_t loc = pick_location(d);
+    int32_t from = FIRST_DAY - 1 + (int32_t)rbelow(&d->r, NDAYS + 2);
+    int32_t to = from - 1 + (int32_t)rbelow(&d->r, NDAYS + 1); /* to < from now and then */
+    if (rchance(&d->r, 50)) {
+        from = INT32_MIN;
+        to = INT32_MAX;
+    }
+    int stop_after = rchance(&d->r, 200) ? 1 + (int)rbelow(&d->r, 3) : 0;
+    bool null_fn = rchance(&d->r, 20);
+    describe(d, "each_booking(%u, %" PRId64 ", %" PRId64 ", stop after %d%s)", loc,
+             (int64_t)from - FIRST_DAY, (int64_t)to - FIRST_DAY, stop_after,
+             null_fn ? ", NULL" : "");
+    walk_location(d, loc, from, to, stop_after, null_fn);
+}
+
+static void
 lookup_person(diff *d, int who, bool null_out)
 {
     sb_status st[SIDES];
@@ -646,6 +783,8 @@ step_expire(diff *d)
     if (d->exact_expire && n[SB] != n[MX])
         mismatch(d, "slotbook reclaimed %zu holds, mutex %zu", n[SB], n[MX]);
     read_all_slots(d);
+    for (uint16_t loc = 0; loc < NLOC; loc++) /* every hold that ran out gave its sticker back */
+        read_stock(d, loc, false, true);
     if (rchance(&d->r, 200)) {
         describe(d, "expire() again at once");
         for (int k = 0; k < SIDES; k++)
@@ -681,6 +820,11 @@ compare_everything(diff *d)
         describe(d, "lookup(%09u) in the full comparison", d->bsn[i]);
         lookup_person(d, i, false);
     }
+    for (uint16_t loc = 0; loc < NLOC; loc++) {
+        describe(d, "location %u in the full comparison", loc);
+        walk_location(d, loc, INT32_MIN, INT32_MAX, 0, false);
+        read_stock(d, loc, false, d->exact_expire);
+    }
     for (int k = 0; k < SIDES; k++)
         audit_ok(d->s[k].d, d->s[k].h);
 }
@@ -693,40 +837,51 @@ step(diff *d)
         step_location(d);
     else if (k < 6)
         step_release(d);
-    else if (k < 24)
+    else if (k < 22)
         step_take(d, false);
-    else if (k < 34)
+    else if (k < 31)
         step_take(d, true);
-    else if (k < 44)
+    else if (k < 40)
         step_confirm(d);
-    else if (k < 52)
+    else if (k < 47)
         step_cancel(d);
-    else if (k < 59)
+    else if (k < 52)
+        step_reschedule(d);
+    else if (k < 54)
+        step_stock_add(d);
+    else if (k < 56)
+        step_stock_read(d);
+    else if (k < 57)
+        step_each_booking(d);
+    else if (k < 62)
         step_lookup(d);
-    else if (k < 69)
-        step_present(d, false);
     else if (k < 70)
+        step_present(d, false);
+    else if (k < 71)
         step_present(d, true);
-    else if (k < 78)
+    else if (k < 77)
         step_slot_read(d);
-    else if (k < 84)
+    else if (k < 82)
         step_next_free(d);
-    else if (k < 87)
+    else if (k < 85)
         step_expire(d);
     else
         step_time(d);
 }
 
 static void
-diff_open(diff *d, uint64_t seed, uint32_t holds_per_slot, bool keyed)
+diff_open(diff *d, uint64_t seed, uint32_t holds_per_slot, bool keyed, bool rules)
 {
     memset(d, 0, sizeof *d);
     d->seed = seed;
     d->r.s = seed * UINT64_C(0x2545f4914f6cdd1d);
     d->keyed = keyed;
     d->exact_expire = holds_per_slot == 1;
+    d->rules = rules;
     atomic_init(&d->clock.now, CLOCK_START + rbelow(&d->r, 86400000u));
     d->o = small_options(&d->clock, holds_per_slot, keyed);
+    d->o.use_stock = rules;
+    d->o.max_changes = rules ? 3 : 0;
     if (keyed)
         cr_assert_eq(sb__code_keys_init(&d->keys, d->o.code_key), 0);
     for (int i = 0; i < NVALID; i++) {
@@ -752,10 +907,10 @@ diff_open(diff *d, uint64_t seed, uint32_t holds_per_slot, bool keyed)
 }
 
 static void
-diff_run(uint64_t seed, uint32_t holds_per_slot, bool keyed)
+diff_run(uint64_t seed, uint32_t holds_per_slot, bool keyed, bool rules)
 {
     static diff d; /* large: not on the stack */
-    diff_open(&d, seed, holds_per_slot, keyed);
+    diff_open(&d, seed, holds_per_slot, keyed, rules);
     for (d.step = 0; d.step < STEPS; d.step++) {
         step(&d);
         if (d.step % 1000 == 999)
@@ -770,6 +925,9 @@ diff_run(uint64_t seed, uint32_t holds_per_slot, bool keyed)
     for (size_t i = 0; i < sizeof wanted / sizeof *wanted; i++)
         cr_expect_gt(d.statuses[wanted[i]], 0, "seed %" PRIu64 ": no %s in the run", seed,
                      sb_status_name(wanted[i]));
+    cr_expect(!rules || (d.statuses[SB_NO_STOCK] > 0 && d.statuses[SB_LIMIT] > 0),
+              "seed %" PRIu64 ": no SB_NO_STOCK (%" PRIu64 ") or no SB_LIMIT (%" PRIu64 ")", seed,
+              d.statuses[SB_NO_STOCK], d.statuses[SB_LIMIT]);
     cr_expect_gt(d.expired[SB] + d.expired[MX], 0, "seed %" PRIu64 ": nothing expired", seed);
     for (int k = 0; k < SIDES; k++)
         d.s[k].d->close(d.s[k].h);
@@ -780,24 +938,38 @@ TestSuite(differential, .timeout = 60);
 Test(differential, answers_like_slotbook_with_the_default_holds_per_slot)
 {
     for (uint64_t seed = 1; seed <= 3; seed++)
-        diff_run(seed, 0, true);
+        diff_run(seed, 0, true, false);
 }
 
 Test(differential, answers_like_slotbook_with_three_seats_per_slot)
 {
     for (uint64_t seed = 11; seed <= 13; seed++)
-        diff_run(seed, 3, true);
+        diff_run(seed, 3, true, false);
 }
 
 Test(differential, counts_expired_holds_like_slotbook_with_one_seat_per_slot)
 {
     for (uint64_t seed = 21; seed <= 22; seed++)
-        diff_run(seed, 1, true);
+        diff_run(seed, 1, true, false);
 }
 
 Test(differential, answers_like_slotbook_with_random_code_keys)
 {
-    diff_run(31, 0, false);
+    diff_run(31, 0, false, false);
+}
+
+Test(differential, answers_like_slotbook_with_sticker_stock_and_a_change_limit)
+{
+    for (uint64_t seed = 41; seed <= 43; seed++)
+        diff_run(seed, 0, true, true);
+    for (uint64_t seed = 51; seed <= 52; seed++)
+        diff_run(seed, 3, true, true);
+}
+
+Test(differential, keeps_shelves_equal_to_slotbook_after_every_call_with_one_seat_per_slot)
+{
+    for (uint64_t seed = 61; seed <= 63; seed++)
+        diff_run(seed, 1, true, true);
 }
 
 /* ---- direct tests, on both engines ------------------------------------------------- */
@@ -833,7 +1005,7 @@ typedef struct eng {
     const sb_driver *d;
     void *h;
     fake_clock clock;
-    sb_slot s0;
+    sb_slot s0, s1; /* s1: eng_open_rules only */
 } eng;
 
 static void
@@ -897,7 +1069,8 @@ Test(drivers, fill_every_entry_of_their_table)
         cr_assert_not_null(d->name);
         cr_assert(d->open && d->close && d->location_open && d->location_close && d->release &&
                       d->reserve && d->confirm && d->book && d->cancel && d->lookup && d->verify &&
-                      d->redeem && d->slot_read && d->next_free && d->expire && d->audit,
+                      d->redeem && d->slot_read && d->next_free && d->reschedule && d->stock_add &&
+                      d->stock_read && d->each_booking && d->expire && d->audit,
                   "%s misses an entry", d->name);
     }
     cr_assert_str_eq(sb_driver_slotbook.name, "slotbook");
@@ -934,6 +1107,8 @@ Test(opening, refuses_the_options_slotbook_refuses)
         REFUSED(holds_per_slot, SB_MAX_HOLDS_PER_SLOT + 1);
         REFUSED(first_day, INT32_MIN);
         REFUSED(first_day, INT32_MAX);
+        REFUSED(max_changes, SB_MAX_CHANGES + 1);
+        REFUSED(use_stock, 2);
 #undef REFUSED
         o = good; /* 786,420 slots of 4,096 seats: too many seats */
         o.windows_per_day = 65535;
@@ -964,6 +1139,8 @@ Test(arguments, are_checked_before_any_state_in_the_documented_order)
         sb_slot out, bad = e.s0;
         bad.window = NWIN;
         uint32_t ok = nth_bsn(1), wrong = 111222334u;
+        uint64_t n;
+        walk w = {0};
         /* no engine */
         ST(d, d->location_open(NULL, 0), SB_INVALID_ARG);
         ST(d, d->release(NULL, e.s0, 1), SB_INVALID_ARG);
@@ -976,6 +1153,10 @@ Test(arguments, are_checked_before_any_state_in_the_documented_order)
         ST(d, d->redeem(NULL, "x", wrong), SB_INVALID_ARG);
         ST(d, d->slot_read(NULL, e.s0, &in), SB_INVALID_ARG);
         ST(d, d->next_free(NULL, 0, FIRST_DAY, &out), SB_INVALID_ARG);
+        ST(d, d->reschedule(NULL, wrong, bad, code), SB_INVALID_ARG);
+        ST(d, d->stock_add(NULL, 0, 1), SB_INVALID_ARG);
+        ST(d, d->stock_read(NULL, 0, &n), SB_INVALID_ARG);
+        ST(d, d->each_booking(NULL, 0, FIRST_DAY, FIRST_DAY, walk_one, &w), SB_INVALID_ARG);
         ST(d, d->audit(NULL, NULL, NULL, 0), SB_INVALID_ARG);
         cr_assert_eq(d->expire(NULL), 0);
         /* NULL pointers before the BSN, the BSN before the slot */
@@ -984,12 +1165,15 @@ Test(arguments, are_checked_before_any_state_in_the_documented_order)
         ST(d, d->lookup(e.h, wrong, NULL), SB_INVALID_ARG);
         ST(d, d->verify(e.h, NULL, wrong, &bk), SB_INVALID_ARG);
         ST(d, d->redeem(e.h, NULL, wrong), SB_INVALID_ARG);
+        ST(d, d->reschedule(e.h, wrong, bad, NULL), SB_INVALID_ARG);
         ST(d, d->reserve(e.h, wrong, bad), SB_INVALID_ID);
+        ST(d, d->reschedule(e.h, wrong, bad, code), SB_INVALID_ID);
         ST(d, d->book(e.h, 0, bad, code), SB_INVALID_ID);
         ST(d, d->verify(e.h, "garbage", wrong, NULL), SB_INVALID_ID);
         /* the slot before any state (location 2 is closed) */
         bad.location = 2;
         ST(d, d->reserve(e.h, ok, bad), SB_INVALID_ARG);
+        ST(d, d->reschedule(e.h, ok, bad, code), SB_INVALID_ARG);
         bad.window = 0;
         ST(d, d->reserve(e.h, ok, bad), SB_CLOSED);
         ST(d, d->location_close(e.h, NLOC), SB_INVALID_ARG);
@@ -1381,6 +1565,314 @@ Test(delayed_release, returns_a_booking_at_once_when_the_slot_has_no_seat_to_wai
     }
 }
 
+/* ---- stickers, changes, reschedule, each_booking ------------------------------------ */
+
+/* An engine with use_stock and max_changes on its own clock: locations 0
+ * and 1 open with empty shelves, s0 (location 0) and s1 (the first slot of
+ * location 1) with `places` each. */
+static void
+eng_open_rules(eng *e, const sb_driver *d, uint32_t max_changes, uint32_t places)
+{
+    e->d = d;
+    atomic_init(&e->clock.now, CLOCK_START);
+    sb_options o = small_options(&e->clock, 0, true);
+    o.use_stock = 1;
+    o.max_changes = max_changes;
+    e->h = open_engine(d, &o);
+    e->s0 = slot_at(0);
+    e->s1 = slot_at(NDAYS * NWIN);
+    for (uint16_t loc = 0; loc < 2; loc++)
+        ST(d, d->location_open(e->h, loc), SB_OK);
+    ST(d, d->release(e->h, e->s0, places), SB_OK);
+    ST(d, d->release(e->h, e->s1, places), SB_OK);
+}
+
+static uint64_t
+shelf_of(const sb_driver *d, void *h, uint16_t loc)
+{
+    uint64_t n = UINT64_MAX;
+    ST(d, d->stock_read(h, loc, &n), SB_OK);
+    return n;
+}
+
+#define SHELF_EQ(d, h, loc, want)                                                        \
+    cr_assert_eq(shelf_of((d), (h), (loc)), (uint64_t)(want), "%s: shelf %u", (d)->name, \
+                 (unsigned)(loc))
+
+TestSuite(stickers);
+
+Test(stickers, follow_the_person_from_reserve_to_cancel_or_the_desk)
+{
+    for (int k = 0; k < NDRIVERS; k++) {
+        const sb_driver *d = DRIVERS[k];
+        eng e;
+        eng_open_rules(&e, d, 0, 3);
+        char code[SB_CODE_SIZE];
+        uint32_t a = nth_bsn(0), b = nth_bsn(1), c = nth_bsn(2);
+        ST(d, d->reserve(e.h, a, e.s0), SB_NO_STOCK);
+        ST(d, d->stock_add(e.h, 0, 2), SB_OK);
+        ST(d, d->reserve(e.h, a, e.s0), SB_OK);
+        ST(d, d->book(e.h, b, e.s0, code), SB_OK);
+        SHELF_EQ(d, e.h, 0, 0);
+        ST(d, d->reserve(e.h, c, e.s0), SB_NO_STOCK); /* a place is left, no sticker */
+        ST(d, d->confirm(e.h, a, code), SB_OK);       /* the booking keeps the sticker */
+        SHELF_EQ(d, e.h, 0, 0);
+        ST(d, d->cancel(e.h, b), SB_OK);
+        SHELF_EQ(d, e.h, 0, 1);
+        ST(d, d->redeem(e.h, code, a), SB_OK); /* used up at the desk */
+        SHELF_EQ(d, e.h, 0, 1);
+        ST(d, d->book(e.h, c, e.s0, code), SB_OK);
+        SHELF_EQ(d, e.h, 0, 0);
+        SHELF_EQ(d, e.h, 1, 0);
+        INFO_EQ(d, e.h, e.s0, 3, 0, 1, 1, 0, 1);
+        eng_close(&e);
+    }
+}
+
+Test(stickers, are_checked_before_places_and_come_back_when_a_call_fails)
+{
+    for (int k = 0; k < NDRIVERS; k++) {
+        const sb_driver *d = DRIVERS[k];
+        eng e;
+        eng_open_rules(&e, d, 0, 1);
+        char code[SB_CODE_SIZE];
+        ST(d, d->stock_add(e.h, 0, 1), SB_OK);
+        ST(d, d->book(e.h, nth_bsn(0), e.s0, code), SB_OK);
+        ST(d, d->reserve(e.h, nth_bsn(1), e.s0), SB_NO_STOCK); /* full too: stock first */
+        ST(d, d->stock_add(e.h, 0, 1), SB_OK);
+        ST(d, d->reserve(e.h, nth_bsn(1), e.s0), SB_FULL);
+        SHELF_EQ(d, e.h, 0, 1);
+        eng_close(&e);
+    }
+}
+
+Test(stickers, of_holds_that_ran_out_are_out_until_reclaimed_but_never_cause_no_stock)
+{
+    for (int k = 0; k < NDRIVERS; k++) {
+        const sb_driver *d = DRIVERS[k];
+        eng e;
+        eng_open_rules(&e, d, 0, 5);
+        char code[SB_CODE_SIZE];
+        uint32_t a = nth_bsn(0), b = nth_bsn(1);
+        ST(d, d->stock_add(e.h, 0, 1), SB_OK);
+        ST(d, d->reserve(e.h, a, e.s0), SB_OK);
+        advance(&e, HOLD_MS);
+        SHELF_EQ(d, e.h, 0, 0); /* the hold ran out, its sticker is not back yet */
+        INFO_EQ(d, e.h, e.s0, 5, 0, 0, 0, 0, 5);
+        /* An empty shelf reclaims the location's dead holds first: here the
+         * sticker comes back, then the slot (never released) is full. */
+        ST(d, d->reserve(e.h, b, slot_at(1)), SB_FULL);
+        SHELF_EQ(d, e.h, 0, 1);
+        cr_assert_eq(d->expire(e.h), 0, "%s: reclaimed already", d->name);
+        ST(d, d->confirm(e.h, a, code), SB_EXPIRED);
+        ST(d, d->reserve(e.h, b, e.s0), SB_OK);
+        advance(&e, HOLD_MS);
+        ST(d, d->reserve(e.h, a, e.s0), SB_OK); /* b's dead hold gives its sticker */
+        SHELF_EQ(d, e.h, 0, 0);
+        advance(&e, HOLD_MS);
+        cr_assert_eq(d->expire(e.h), 1, "%s", d->name);
+        SHELF_EQ(d, e.h, 0, 1);
+        eng_close(&e);
+    }
+}
+
+Test(stickers, are_refused_without_use_stock_for_unknown_locations_and_past_2_to_the_48_added)
+{
+    for (int k = 0; k < NDRIVERS; k++) {
+        const sb_driver *d = DRIVERS[k];
+        eng e;
+        uint64_t n;
+        char code[SB_CODE_SIZE];
+        eng_open(&e, d, 0, MAX_PEOPLE, 0, 1);
+        ST(d, d->stock_add(e.h, 0, 1), SB_INVALID_ARG);
+        ST(d, d->stock_read(e.h, 0, &n), SB_INVALID_ARG);
+        ST(d, d->reserve(e.h, nth_bsn(0), e.s0), SB_OK); /* no stickers needed */
+        eng_close(&e);
+        eng_open_rules(&e, d, 0, 1);
+        ST(d, d->stock_add(e.h, NLOC, 1), SB_INVALID_ARG);
+        ST(d, d->stock_read(e.h, NLOC, &n), SB_INVALID_ARG);
+        ST(d, d->stock_read(e.h, 0, NULL), SB_INVALID_ARG);
+        for (uint32_t i = 0; i < 65536; i++)
+            if (d->stock_add(e.h, 0, UINT32_MAX) != SB_OK)
+                cr_assert_fail("%s: add %u refused", d->name, i);
+        ST(d, d->stock_add(e.h, 0, 65536), SB_OK); /* exactly 2^48 */
+        ST(d, d->stock_add(e.h, 0, 1), SB_INVALID_ARG);
+        ST(d, d->stock_add(e.h, 0, 0), SB_OK);
+        SHELF_EQ(d, e.h, 0, SB_MAX_STOCK);
+        /* The bound is on stickers added, not on the shelf. */
+        ST(d, d->book(e.h, nth_bsn(0), e.s0, code), SB_OK);
+        ST(d, d->redeem(e.h, code, nth_bsn(0)), SB_OK);
+        SHELF_EQ(d, e.h, 0, SB_MAX_STOCK - 1);
+        ST(d, d->stock_add(e.h, 0, 1), SB_INVALID_ARG);
+        eng_close(&e);
+    }
+}
+
+TestSuite(changes);
+
+Test(changes, end_at_max_changes_with_limit_and_change_nothing)
+{
+    for (int k = 0; k < NDRIVERS; k++) {
+        const sb_driver *d = DRIVERS[k];
+        eng e;
+        eng_open_rules(&e, d, 3, 5);
+        char code[SB_CODE_SIZE];
+        sb_booking bk;
+        sb_slot s0b = slot_at(1);
+        uint32_t a = nth_bsn(0), c = nth_bsn(2);
+        ST(d, d->release(e.h, s0b, 5), SB_OK);
+        ST(d, d->stock_add(e.h, 0, 10), SB_OK);
+        ST(d, d->book(e.h, a, e.s0, code), SB_OK);
+        ST(d, d->cancel(e.h, a), SB_OK); /* 1 */
+        ST(d, d->reserve(e.h, a, e.s0), SB_OK);
+        ST(d, d->cancel(e.h, a), SB_OK); /* 2: a hold's cancel counts too */
+        ST(d, d->book(e.h, a, e.s0, code), SB_OK);
+        ST(d, d->reschedule(e.h, a, s0b, code), SB_OK); /* 3 */
+        ST(d, d->reschedule(e.h, a, s0b, code), SB_DUPLICATE);
+        ST(d, d->reschedule(e.h, a, e.s0, code), SB_LIMIT);
+        ST(d, d->cancel(e.h, a), SB_LIMIT);
+        ST(d, d->lookup(e.h, a, &bk), SB_OK);
+        cr_assert(bk.state == SB_STATE_BOOKED && bk.slot.window == 1, "%s", d->name);
+        INFO_EQ(d, e.h, e.s0, 5, 0, 0, 0, 0, 5);
+        INFO_EQ(d, e.h, s0b, 5, 0, 1, 0, 0, 4);
+        SHELF_EQ(d, e.h, 0, 9);
+        ST(d, d->redeem(e.h, code, a), SB_OK);
+        ST(d, d->cancel(e.h, a), SB_USED);
+        ST(d, d->reschedule(e.h, a, e.s0, code), SB_USED);
+        /* A hold that ran out is not found before the limit is looked at. */
+        for (int i = 0; i < 3; i++) {
+            ST(d, d->reserve(e.h, c, e.s0), SB_OK);
+            ST(d, d->cancel(e.h, c), SB_OK);
+        }
+        ST(d, d->reserve(e.h, c, e.s0), SB_OK);
+        ST(d, d->cancel(e.h, c), SB_LIMIT);
+        advance(&e, HOLD_MS);
+        ST(d, d->cancel(e.h, c), SB_NOT_FOUND);
+        eng_close(&e);
+    }
+}
+
+Test(changes, are_unlimited_with_max_changes_0)
+{
+    for (int k = 0; k < NDRIVERS; k++) {
+        const sb_driver *d = DRIVERS[k];
+        eng e;
+        eng_open_rules(&e, d, 0, 1);
+        char code[SB_CODE_SIZE];
+        ST(d, d->stock_add(e.h, 0, 1), SB_OK);
+        for (int i = 0; i < 40; i++) {
+            ST(d, d->book(e.h, nth_bsn(0), e.s0, code), SB_OK);
+            ST(d, d->cancel(e.h, nth_bsn(0)), SB_OK);
+        }
+        eng_close(&e);
+    }
+}
+
+TestSuite(reschedule);
+
+Test(reschedule, answers_in_the_documented_order_and_moves_place_sticker_and_code)
+{
+    for (int k = 0; k < NDRIVERS; k++) {
+        const sb_driver *d = DRIVERS[k];
+        eng e;
+        eng_open_rules(&e, d, 0, 1);
+        char old[SB_CODE_SIZE], code[SB_CODE_SIZE], next[SB_CODE_SIZE];
+        sb_booking bk;
+        uint32_t a = nth_bsn(0), b = nth_bsn(1);
+        sb_slot closed = slot_at(2 * NDAYS * NWIN), s1b = slot_at(NDAYS * NWIN + 1);
+        ST(d, d->stock_add(e.h, 0, 5), SB_OK);
+        ST(d, d->reschedule(e.h, a, e.s1, code), SB_NOT_FOUND); /* nobody */
+        ST(d, d->reserve(e.h, a, e.s0), SB_OK);
+        ST(d, d->reschedule(e.h, a, e.s1, code), SB_NOT_FOUND); /* a hold is no booking */
+        ST(d, d->confirm(e.h, a, old), SB_OK);
+        ST(d, d->reschedule(e.h, a, e.s0, code), SB_DUPLICATE);
+        ST(d, d->reschedule(e.h, a, closed, code), SB_CLOSED);
+        ST(d, d->reschedule(e.h, a, e.s1, code), SB_NO_STOCK);
+        ST(d, d->stock_add(e.h, 1, 2), SB_OK);
+        ST(d, d->book(e.h, b, e.s1, code), SB_OK);
+        ST(d, d->reschedule(e.h, a, e.s1, code), SB_FULL);
+        SHELF_EQ(d, e.h, 1, 1);
+        ST(d, d->release(e.h, e.s1, 1), SB_OK);
+        ST(d, d->reschedule(e.h, a, e.s1, code), SB_OK);
+        cr_assert_str_neq(code, old);
+        ST(d, d->verify(e.h, old, a, NULL), SB_CANCELLED);
+        ST(d, d->verify(e.h, code, a, &bk), SB_OK);
+        cr_assert(bk.slot.location == 1 && bk.state == SB_STATE_BOOKED, "%s", d->name);
+        SHELF_EQ(d, e.h, 0, 5);
+        SHELF_EQ(d, e.h, 1, 0);
+        INFO_EQ(d, e.h, e.s0, 1, 0, 0, 0, 0, 1);
+        INFO_EQ(d, e.h, e.s1, 2, 0, 2, 0, 0, 0);
+        /* Inside one location the sticker goes along: no shelf needed. */
+        ST(d, d->release(e.h, s1b, 1), SB_OK);
+        ST(d, d->reschedule(e.h, a, s1b, next), SB_OK);
+        ST(d, d->verify(e.h, code, a, NULL), SB_CANCELLED);
+        ST(d, d->redeem(e.h, next, a), SB_OK);
+        ST(d, d->reschedule(e.h, a, e.s0, code), SB_USED);
+        eng_close(&e);
+    }
+}
+
+TestSuite(each_booking);
+
+/* A callback that moves every booking it is shown to another slot, calling
+ * the engine from inside the walk. */
+typedef struct mover {
+    const sb_driver *d;
+    void *h;
+    sb_slot to;
+    int calls, moved;
+} mover;
+
+static int
+move_one(const sb_booking *b, void *ctx)
+{
+    mover *m = ctx;
+    char code[SB_CODE_SIZE];
+    m->calls++;
+    if (b->state == SB_STATE_BOOKED && m->d->reschedule(m->h, b->bsn, m->to, code) == SB_OK)
+        m->moved++;
+    return 0;
+}
+
+Test(each_booking, shows_live_holds_and_bookings_and_lets_the_callback_move_them)
+{
+    for (int k = 0; k < NDRIVERS; k++) {
+        const sb_driver *d = DRIVERS[k];
+        eng e;
+        eng_open(&e, d, 0, MAX_PEOPLE, 0, 10);
+        sb_slot s1 = slot_at(NDAYS * NWIN), day1 = slot_at(NWIN);
+        char code[SB_CODE_SIZE];
+        ST(d, d->location_open(e.h, 1), SB_OK);
+        ST(d, d->release(e.h, s1, 10), SB_OK);
+        ST(d, d->release(e.h, day1, 10), SB_OK);
+        ST(d, d->reserve(e.h, nth_bsn(2), e.s0), SB_OK); /* runs out below */
+        advance(&e, HOLD_MS);
+        ST(d, d->book(e.h, nth_bsn(0), e.s0, code), SB_OK);
+        ST(d, d->reserve(e.h, nth_bsn(1), e.s0), SB_OK);
+        ST(d, d->book(e.h, nth_bsn(3), e.s0, code), SB_OK);
+        ST(d, d->redeem(e.h, code, nth_bsn(3)), SB_OK);
+        ST(d, d->book(e.h, nth_bsn(4), s1, code), SB_OK);
+        ST(d, d->book(e.h, nth_bsn(5), day1, code), SB_OK);
+        walk w = {0};
+        ST(d, d->each_booking(e.h, 0, FIRST_DAY, FIRST_DAY, walk_one, &w), SB_OK);
+        cr_assert_eq(w.n, 3, "%s: a booking, a live hold and a redeemed booking", d->name);
+        w = (walk){.stop_after = 2};
+        ST(d, d->each_booking(e.h, 0, INT32_MIN, INT32_MAX, walk_one, &w), SB_OK);
+        cr_assert_eq(w.n, 2, "%s: stopped", d->name);
+        mover m = {.d = d, .h = e.h, .to = s1};
+        ST(d, d->each_booking(e.h, 0, FIRST_DAY, FIRST_DAY + 1, move_one, &m), SB_OK);
+        cr_assert(m.calls == 4 && m.moved == 2, "%s: %d calls, %d moved", d->name, m.calls,
+                  m.moved);
+        w = (walk){0};
+        ST(d, d->each_booking(e.h, 1, INT32_MIN, INT32_MAX, walk_one, &w), SB_OK);
+        cr_assert_eq(w.n, 3, "%s", d->name);
+        ST(d, d->each_booking(e.h, 0, FIRST_DAY, FIRST_DAY, NULL, &w), SB_INVALID_ARG);
+        ST(d, d->each_booking(e.h, NLOC, FIRST_DAY, FIRST_DAY, walk_one, &w), SB_INVALID_ARG);
+        ST(d, d->each_booking(e.h, 0, FIRST_DAY + 1, FIRST_DAY, walk_one, &w), SB_INVALID_ARG);
+        eng_close(&e);
+    }
+}
+
 /* ---- threads ---------------------------------------------------------------------- */
 
 #define THREADS 4
@@ -1409,7 +1901,9 @@ hammer_run(void *arg)
         uint32_t bsn = nth_bsn(rbelow(&r, THREAD_PEOPLE));
         sb_slot s = slot_at(rbelow(&r, NSLOTS));
         sb_status st = SB_OK;
-        switch (rbelow(&r, 12)) {
+        uint64_t n;
+        walk w = {0};
+        switch (rbelow(&r, 16)) {
         case 0:
             st = t->d->reserve(t->h, bsn, s);
             break;
@@ -1452,6 +1946,16 @@ hammer_run(void *arg)
             st = rbelow(&r, 4) ? t->d->location_open(t->h, s.location)
                                : t->d->location_close(t->h, s.location);
             break;
+        case 11:
+            st = t->d->reschedule(t->h, bsn, s, code);
+            break;
+        case 12:
+            st = rbelow(&r, 2) ? t->d->stock_add(t->h, s.location, rbelow(&r, 3))
+                               : t->d->stock_read(t->h, s.location, &n);
+            break;
+        case 13:
+            st = t->d->each_booking(t->h, s.location, FIRST_DAY, INT32_MAX, walk_one, &w);
+            break;
         default:
             atomic_fetch_add(&t->clock->now, rbelow(&r, 20));
             break;
@@ -1471,6 +1975,8 @@ Test(threads, leave_the_baseline_consistent_after_four_hammer_it_at_once)
     o.max_people = 2000; /* fewer than the people: SB_NOMEM too */
     o.hold_ms = 200;
     o.release_delay_ms = 50;
+    o.use_stock = 1;
+    o.max_changes = 3;
     const sb_driver *d = &sb_driver_mutex;
     void *h = open_engine(d, &o);
     hammer t[THREADS];

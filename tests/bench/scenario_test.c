@@ -4,7 +4,10 @@
  */
 #include <criterion/criterion.h>
 
+#include <stdlib.h>
 #include <string.h>
+
+#include <slotbook.h>
 
 #include "scenario.h"
 
@@ -24,6 +27,23 @@ count_op(const sb_trace *t, unsigned op)
     for (size_t i = 0; i < t->count; i++)
         n += t->recs[i].op == op;
     return n;
+}
+
+/* FNV-1a of the records. */
+static uint64_t
+records_hash(const sb_trace *t)
+{
+    uint64_t h = UINT64_C(0xcbf29ce484222325);
+    const unsigned char *b = (const unsigned char *)t->recs;
+    for (size_t i = 0; i < t->count * sizeof *t->recs; i++)
+        h = (h ^ b[i]) * UINT64_C(0x100000001b3);
+    return h;
+}
+
+static int32_t
+date(unsigned m, unsigned d)
+{
+    return sb_day_from_civil(2022, m, d);
 }
 
 Test(scenario, the_same_seed_gives_the_same_trace_byte_for_byte)
@@ -110,6 +130,82 @@ Test(scenario, planner_mixes_every_kind_of_call_and_some_fraud)
     cr_assert(count_op(&t, TOP_NEXT_FREE) > count_op(&t, TOP_RESERVE),
               "availability look-ups outnumber reserves");
     cr_assert_eq(t.shape.locations, 7);
+    sb_trace_free(&t);
+}
+
+Test(scenario, uniform_and_surge_are_the_traces_they_were_before_the_planner_got_its_rules)
+{
+    /* Hashes of the records made before reschedule, stock and the change
+     * limit existed: those two scenarios keep their traces, byte for byte. */
+    static const struct {
+        const char *name;
+        size_t count;
+        uint64_t hash;
+    } before[] = {{"uniform", 3031, UINT64_C(0x3a6b3768280b2148)},
+                  {"surge", 15011, UINT64_C(0x17f07584eeb03925)}};
+    for (int k = 0; k < 2; k++) {
+        sb_trace t = make(before[k].name, (sb_scenario_params){.seed = 42, .people = 3000});
+        cr_assert_eq(t.count, before[k].count, "%s", before[k].name);
+        cr_assert_eq(records_hash(&t), before[k].hash, "%s", before[k].name);
+        cr_assert(t.shape.max_changes == 0 && t.shape.use_stock == 0, "%s", before[k].name);
+        sb_trace_free(&t);
+    }
+}
+
+Test(scenario, planner_delivers_stickers_with_its_waves_and_none_in_the_outage)
+{
+    sb_trace t = make("planner", (sb_scenario_params){.seed = 9, .people = 4000});
+    cr_assert_eq(t.shape.use_stock, 1);
+    cr_assert_eq(t.shape.max_changes, 3);
+    uint64_t day_ms = UINT64_C(86400000),
+             from = (uint64_t)(date(9, 5) - t.shape.first_day) * day_ms,
+             to = (uint64_t)(date(10, 6) - t.shape.first_day) * day_ms;
+    size_t amsterdam_reserves = 0;
+    bool stocked[7] = {false};
+    for (size_t i = 0; i < t.count; i++) {
+        const sb_trace_rec *r = &t.recs[i];
+        bool outage = r->t_ms >= from && r->t_ms < to;
+        if (r->op == TOP_STOCK) {
+            cr_assert(r->arg > 0, "record %zu: an empty delivery", i);
+            cr_assert_eq(r->t_ms % day_ms, 10 * 3600000u, "record %zu: not at a wave", i);
+            cr_assert(!outage, "record %zu: stickers delivered in the outage", i);
+            stocked[r->location] = true;
+        }
+        if ((r->op == TOP_RESERVE || r->op == TOP_BOOK) && !stocked[r->location])
+            cr_assert_fail("record %zu: a reserve at location %u before its stickers", i,
+                           r->location);
+        amsterdam_reserves += outage && r->op == TOP_RESERVE && r->location == 4;
+    }
+    cr_assert_gt(amsterdam_reserves, 100, "Amsterdam keeps booking in the outage");
+    sb_trace_free(&t);
+}
+
+static int
+by_value(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return (x > y) - (x < y);
+}
+
+Test(scenario, planner_has_people_move_appointments_and_resellers_run_into_the_limit)
+{
+    sb_trace t = make("planner", (sb_scenario_params){.seed = 9, .people = 4000});
+    size_t moves = 0;
+    uint32_t *who = malloc(t.count * sizeof *who);
+    cr_assert_not_null(who);
+    for (size_t i = 0; i < t.count; i++)
+        if (t.recs[i].op == TOP_RESCHEDULE)
+            who[moves++] = t.recs[i].bsn;
+    cr_assert_gt(moves, count_op(&t, TOP_RESERVE) / 50, "%zu moves", moves);
+    /* Resellers: people who try more moves than the limit allows. */
+    qsort(who, moves, sizeof *who, by_value);
+    size_t resellers = 0, run = 0;
+    for (size_t i = 0; i < moves; i++) {
+        run = i > 0 && who[i] == who[i - 1] ? run + 1 : 1;
+        resellers += run == t.shape.max_changes + 1;
+    }
+    cr_assert_gt(resellers, 3, "%zu people move past the change limit", resellers);
+    free(who);
     sb_trace_free(&t);
 }
 

@@ -109,7 +109,22 @@ small_shape(void)
     s.max_people = 1000;
     s.hold_ms = 600000;
     s.release_delay_ms = 500;
+    s.max_changes = 3;
+    s.use_stock = 1;
     return s;
+}
+
+static bool
+is_person_op(unsigned op)
+{
+    return op <= TOP_REDEEM || op == TOP_RESCHEDULE;
+}
+
+static bool
+is_slot_op(unsigned op)
+{
+    return op == TOP_RESERVE || op == TOP_BOOK || op == TOP_RELEASE || op == TOP_SLOT_READ ||
+           op == TOP_RESCHEDULE;
 }
 
 /* A record valid for s, with every op, code kind and field range. */
@@ -125,16 +140,16 @@ random_rec(const sb_trace_shape *s, uint64_t *rng, uint64_t t_ms)
     r.location = (uint16_t)rng_next(rng);
     r.window = (uint16_t)rng_next(rng);
     r.day = (int32_t)(uint32_t)rng_next(rng);
-    if (r.op <= TOP_REDEEM)
+    if (is_person_op(r.op))
         r.bsn = (uint32_t)(1 + rng_next(rng) % 999999999u);
-    if (r.op == TOP_RESERVE || r.op == TOP_BOOK || r.op == TOP_RELEASE || r.op == TOP_SLOT_READ) {
+    if (is_slot_op(r.op)) {
         r.window = (uint16_t)(rng_next(rng) % s->windows);
         r.day = s->first_day + (int32_t)(rng_next(rng) % s->days);
     }
-    if (r.op == TOP_RESERVE || r.op == TOP_BOOK || r.op == TOP_RELEASE || r.op == TOP_SLOT_READ ||
-        r.op == TOP_OPEN || r.op == TOP_CLOSE || r.op == TOP_NEXT_FREE)
+    if (is_slot_op(r.op) || r.op == TOP_OPEN || r.op == TOP_CLOSE || r.op == TOP_NEXT_FREE ||
+        r.op == TOP_STOCK)
         r.location = (uint16_t)(rng_next(rng) % s->locations);
-    if (r.op == TOP_RELEASE)
+    if (r.op == TOP_RELEASE || r.op == TOP_STOCK)
         r.arg = (uint32_t)rng_next(rng);
     if (r.op == TOP_VERIFY || r.op == TOP_REDEEM) {
         r.code = (uint8_t)(1 + rng_next(rng) % (TC_COUNT - 1));
@@ -245,6 +260,9 @@ Test(trace_ops, every_op_name_parses_back_to_its_op)
     }
     cr_assert_str_eq(sb_trace_op_name(TOP_SLOT_READ), "slot_read");
     cr_assert_str_eq(sb_trace_op_name(TOP_NEXT_FREE), "next_free");
+    cr_assert_str_eq(sb_trace_op_name(TOP_RESCHEDULE), "reschedule");
+    cr_assert_str_eq(sb_trace_op_name(TOP_STOCK), "stock");
+    cr_assert_eq(TOP_EXPIRE, 13, "op numbers are on disk: new ops come after the old ones");
 }
 
 Test(trace_ops, unknown_ops_and_names_give_null_and_zero)
@@ -324,15 +342,15 @@ Test(trace_check, a_slot_outside_the_shape_is_refused)
     assert_check_fails(&s, &r, "day 19799");
     r.day = 19830;
     assert_check_fails(&s, &r, "day 19830");
-    unsigned slot_ops[] = {TOP_BOOK, TOP_RELEASE, TOP_SLOT_READ};
-    for (int i = 0; i < 3; i++) {
+    unsigned slot_ops[] = {TOP_BOOK, TOP_RELEASE, TOP_SLOT_READ, TOP_RESCHEDULE};
+    for (int i = 0; i < 4; i++) {
         r = reserve_rec();
         r.op = (uint8_t)slot_ops[i];
         r.day = 0;
         assert_check_fails(&s, &r, "outside the horizon");
     }
-    unsigned location_ops[] = {TOP_OPEN, TOP_CLOSE, TOP_NEXT_FREE};
-    for (int i = 0; i < 3; i++) {
+    unsigned location_ops[] = {TOP_OPEN, TOP_CLOSE, TOP_NEXT_FREE, TOP_STOCK};
+    for (int i = 0; i < 4; i++) {
         r = reserve_rec();
         r.op = (uint8_t)location_ops[i];
         r.bsn = 0;
@@ -348,7 +366,9 @@ Test(trace_check, a_slot_outside_the_shape_is_refused)
 Test(trace_check, person_ops_need_a_bsn_of_nine_digits)
 {
     sb_trace_shape s = small_shape();
-    for (unsigned op = TOP_RESERVE; op <= TOP_REDEEM; op++) {
+    for (unsigned op = TOP_RESERVE; op < TOP_COUNT; op++) {
+        if (!is_person_op(op))
+            continue;
         sb_trace_rec r = reserve_rec();
         r.op = (uint8_t)op;
         if (op == TOP_VERIFY || op == TOP_REDEEM)
@@ -390,6 +410,14 @@ Test(trace_check, code_kinds_belong_to_verify_and_redeem_only_and_args_to_their_
     r.arg = UINT32_MAX; /* places */
     char err[256];
     cr_assert_eq(sb_trace_check(&s, &r, err, sizeof err), 0, "%s", err);
+    r.op = TOP_STOCK; /* stickers */
+    cr_assert_eq(sb_trace_check(&s, &r, err, sizeof err), 0, "%s", err);
+    r.code = TC_OWN;
+    assert_check_fails(&s, &r, "only verify and redeem");
+    r = reserve_rec();
+    r.op = TOP_RESCHEDULE;
+    r.arg = 7;
+    assert_check_fails(&s, &r, "reschedule carries arg 7");
 }
 
 Test(trace_check, a_shape_outside_the_engine_limits_is_refused)
@@ -418,6 +446,12 @@ Test(trace_check, a_shape_outside_the_engine_limits_is_refused)
     s = small_shape();
     s.hold_ms = 0;
     assert_check_fails(&s, &r, "hold_ms = 0");
+    s = small_shape();
+    s.max_changes = 16;
+    assert_check_fails(&s, &r, "max_changes = 16 is outside 0..15");
+    s = small_shape();
+    s.use_stock = 2;
+    assert_check_fails(&s, &r, "use_stock = 2 is outside 0..1");
     s = small_shape();
     s.first_day = INT32_MAX;
     s.days = 2;
@@ -512,7 +546,7 @@ Test(trace_files, an_empty_trace_round_trips_in_both_encodings, .init = make_dir
 
 Test(trace_csv, the_text_is_the_documented_format, .init = make_dir, .fini = remove_dir)
 {
-    sb_trace_rec recs[5];
+    sb_trace_rec recs[7];
     memset(recs, 0, sizeof recs);
     recs[0] = (sb_trace_rec){
         .t_ms = 0, .op = TOP_RELEASE, .location = 1, .day = 19801, .window = 2, .arg = 100};
@@ -522,21 +556,26 @@ Test(trace_csv, the_text_is_the_documented_format, .init = make_dir, .fini = rem
         .t_ms = 5, .op = TOP_VERIFY, .bsn = 111222333, .code = TC_OF, .arg = 123456782};
     recs[3] = (sb_trace_rec){.t_ms = 9, .op = TOP_REDEEM, .bsn = 111222333, .code = TC_MUTATED};
     recs[4] = (sb_trace_rec){.t_ms = 10, .op = TOP_NEXT_FREE, .day = -3};
-    sb_trace t = {.shape = small_shape(), .count = 5, .recs = recs};
+    recs[5] = (sb_trace_rec){.t_ms = 11, .op = TOP_STOCK, .location = 3, .arg = 40};
+    recs[6] = (sb_trace_rec){
+        .t_ms = 12, .op = TOP_RESCHEDULE, .bsn = 111222333, .location = 3, .day = 19802};
+    sb_trace t = {.shape = small_shape(), .count = 7, .recs = recs};
     char err[256];
     cr_assert_eq(sb_trace_write(path_of("t.csv"), &t, err, sizeof err), 0, "%s", err);
     size_t len;
     char *text = (char *)get_file(path_of("t.csv"), &len);
     text[len] = '\0';
-    cr_assert_str_eq(text, "# slotbook-trace 1 scenario=surge seed=18364758544493064720 "
+    cr_assert_str_eq(text, "# slotbook-trace 2 scenario=surge seed=18364758544493064720 "
                            "locations=4 first_day=19800 days=30 windows=8 max_people=1000 "
-                           "hold_ms=600000 release_delay_ms=500\n"
+                           "hold_ms=600000 release_delay_ms=500 max_changes=3 use_stock=1\n"
                            "t_ms,op,bsn,location,day,window,code\n"
                            "0,release,0,1,19801,2,places:100\n"
                            "5,book,111222333,1,19801,2,\n"
                            "5,verify,111222333,0,0,0,of:123456782\n"
                            "9,redeem,111222333,0,0,0,mutated\n"
-                           "10,next_free,0,0,-3,0,\n");
+                           "10,next_free,0,0,-3,0,\n"
+                           "11,stock,0,3,0,0,stickers:40\n"
+                           "12,reschedule,111222333,3,19802,0,\n");
     free(text);
 }
 
@@ -550,14 +589,15 @@ Test(trace_binary, the_header_has_the_documented_layout_and_checksum, .init = ma
     sb_trace_shape s = small_shape();
     cr_assert_eq(len, 64 + 3 * 32);
     cr_assert_eq(memcmp(b, "SBTRACE1", 8), 0);
-    cr_assert_eq(b[8], 1, "version");
+    cr_assert_eq(b[8], 2, "version");
     cr_assert_eq(b[9], 64, "header size");
     cr_assert_eq(b[10] | b[11] << 8, (int)s.windows);
     cr_assert_eq(get_u32(b + 12), 3, "count");
     cr_assert_eq((int32_t)get_u32(b + 20), s.first_day);
     cr_assert_eq(memcmp(b + 24, "surge\0\0\0\0\0\0\0\0\0\0\0", 16), 0);
     cr_assert_eq(get_u32(b + 40) | (uint64_t)get_u32(b + 44) << 32, s.seed);
-    cr_assert_eq(get_u32(b + 48), s.max_people);
+    cr_assert_eq(get_u32(b + 48) & 0xffffff, s.max_people - 1);
+    cr_assert_eq(b[51], 0x13, "rules: max_changes 3, use_stock in bit 4");
     cr_assert_eq(get_u32(b + 52), s.hold_ms);
     cr_assert_eq(get_u32(b + 56), s.release_delay_ms);
     cr_assert_eq(b[60] | b[61] << 8, (int)s.days);
@@ -580,10 +620,10 @@ Test(trace_binary, the_widest_shape_round_trips, .init = make_dir, .fini = remov
     t.shape.max_people = 1u << 24;
     t.shape.hold_ms = INT32_MAX;
     t.shape.release_delay_ms = UINT32_MAX;
+    t.shape.max_changes = 15;
     t.shape.first_day = INT32_MAX - 36599;
     for (size_t i = 0; i < t.count; i++)
-        if (t.recs[i].op == TOP_RESERVE || t.recs[i].op == TOP_BOOK ||
-            t.recs[i].op == TOP_RELEASE || t.recs[i].op == TOP_SLOT_READ)
+        if (is_slot_op(t.recs[i].op))
             t.recs[i].day = INT32_MAX;
     char err[256];
     const char *names[] = {"w.sbt", "w.csv"};
@@ -595,6 +635,9 @@ Test(trace_binary, the_widest_shape_round_trips, .init = make_dir, .fini = remov
     }
     t.shape.first_day = INT32_MIN;
     t.shape.locations = 1;
+    t.shape.max_people = 1;
+    t.shape.max_changes = 0;
+    t.shape.use_stock = 0;
     memset(t.shape.scenario, 0, sizeof t.shape.scenario); /* the empty name */
     for (size_t i = 0; i < t.count; i++) {
         t.recs[i].day = INT32_MIN;
@@ -719,7 +762,7 @@ Test(trace_binary, a_wrong_magic_version_or_header_size_is_refused, .init = make
         size_t offset;
         unsigned char value;
         const char *needle;
-    } cases[] = {{0, 'X', "magic"},   {7, '2', "magic"},         {8, 2, "version 2"},
+    } cases[] = {{0, 'X', "magic"},   {7, '2', "magic"},         {8, 3, "version 3"},
                  {8, 0, "version 0"}, {9, 65, "65-byte header"}, {9, 32, "32-byte header"}};
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         unsigned char keep = b[cases[i].offset];
@@ -735,6 +778,34 @@ Test(trace_binary, a_wrong_magic_version_or_header_size_is_refused, .init = make
                        "t_ms,op,bsn,location,day,window,code\n";
     put_file(p, text, strlen(text));
     assert_refused(p, "magic");
+    free(b);
+}
+
+Test(trace_binary, a_version_1_file_reads_with_no_change_limit_and_no_stock, .init = make_dir,
+     .fini = remove_dir)
+{
+    /* Version 1 had max_people in bytes 48..51 and no rules byte. */
+    size_t len;
+    unsigned char *b = small_binary("t.sbt", 5, &len);
+    const char *p = path_of("v1.sbt");
+    b[8] = 1;
+    set_u32(b + 48, 1000);
+    reseal(b, len);
+    put_file(p, b, len);
+    sb_trace t, v2;
+    char err[256];
+    cr_assert_eq(sb_trace_read(p, &t, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(sb_trace_read(path_of("t.sbt"), &v2, err, sizeof err), 0, "%s", err);
+    cr_assert(t.shape.max_people == 1000 && t.shape.max_changes == 0 && t.shape.use_stock == 0);
+    v2.shape.max_changes = 0;
+    v2.shape.use_stock = 0;
+    assert_same_trace(&t, &v2);
+    sb_trace_free(&t);
+    sb_trace_free(&v2);
+    set_u32(b + 48, (1u << 24) + 1); /* a version 1 max_people out of range */
+    reseal(b, len);
+    put_file(p, b, len);
+    assert_refused(p, "max_people = 16777217");
     free(b);
 }
 
@@ -760,7 +831,10 @@ Test(trace_binary, invalid_content_under_a_valid_checksum_is_refused_naming_the_
         {60, 0, "days = 0"},
         {11, 0x80, NULL},
         {55, 0x80, "hold_ms = 2148083648"},
-        {51, 0xff, "max_people"},
+        {51, 0x33, "rules byte 0x33"},
+        {51, 0x93, "rules byte 0x93"},
+        {50, 0xff, NULL}, /* 16,712,680 people instead of 1,000 */
+        {51, 0x1f, NULL}, /* max_changes 15 */
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         memcpy(b, orig, len);
@@ -893,7 +967,8 @@ Test(trace_csv, an_empty_file_or_a_header_alone_is_refused, .init = make_dir, .f
 
 Test(trace_csv, a_bad_header_line_is_refused, .init = make_dir, .fini = remove_dir)
 {
-    CSV_REFUSED("# slotbook-trace 2 scenario=surge\n" CSV_COLS, "version");
+    CSV_REFUSED("# slotbook-trace 3 scenario=surge\n" CSV_COLS, "version");
+    CSV_REFUSED("# slotbook-trace 12 scenario=surge\n" CSV_COLS, "version");
     CSV_REFUSED("# slotbook-trace\n" CSV_COLS, "line 1");
     CSV_REFUSED("# slotbook-trace 1\n" CSV_COLS, "lacks scenario=");
     CSV_REFUSED("# slotbook-trace 1 scenario=surge seed=42 locations=4 first_day=19800 days=30 "
@@ -922,6 +997,59 @@ Test(trace_csv, a_bad_header_line_is_refused, .init = make_dir, .fini = remove_d
     CSV_REFUSED("# slotbook-trace 1 scenario=surge seed=42 locations=4 first_day=19800 days=30 "
                 "windows=8 max_people=1000 hold_ms=6e5 release_delay_ms=5\n" CSV_COLS,
                 "not a decimal number");
+}
+
+#define CSV_HEADER_2                                                                           \
+    "# slotbook-trace 2 scenario=surge seed=42 locations=4 first_day=19800 days=30 windows=8 " \
+    "max_people=1000 hold_ms=600000 release_delay_ms=500"
+
+Test(trace_csv, version_2_headers_need_the_rules_and_version_1_headers_refuse_them,
+     .init = make_dir, .fini = remove_dir)
+{
+    const char *p = path_of("good.csv");
+    const char *text = CSV_HEADER_2 " max_changes=15 use_stock=1\n" CSV_COLS CSV_GOOD;
+    put_file(p, text, strlen(text));
+    sb_trace t;
+    char err[256];
+    cr_assert_eq(sb_trace_read(p, &t, err, sizeof err), 0, "%s", err);
+    cr_assert(t.shape.max_changes == 15 && t.shape.use_stock == 1 && t.count == 2);
+    sb_trace_free(&t);
+    /* Version 1: no change limit, no stock. */
+    put_file(p, CSV_HEADER CSV_COLS CSV_GOOD, strlen(CSV_HEADER CSV_COLS CSV_GOOD));
+    cr_assert_eq(sb_trace_read(p, &t, err, sizeof err), 0, "%s", err);
+    cr_assert(t.shape.max_changes == 0 && t.shape.use_stock == 0);
+    sb_trace_free(&t);
+    CSV_REFUSED(CSV_HEADER_2 " use_stock=1\n" CSV_COLS, "lacks max_changes=");
+    CSV_REFUSED(CSV_HEADER_2 " max_changes=3\n" CSV_COLS, "lacks use_stock=");
+    CSV_REFUSED(CSV_HEADER_2 " max_changes=16 use_stock=1\n" CSV_COLS,
+                "max_changes = 16 is outside 0..15");
+    CSV_REFUSED(CSV_HEADER_2 " max_changes=3 use_stock=2\n" CSV_COLS,
+                "use_stock = 2 is outside 0..1");
+    CSV_REFUSED(CSV_HEADER_2 " max_changes=3 use_stock=-1\n" CSV_COLS, "use_stock");
+    CSV_REFUSED(CSV_HEADER_2 " max_changes=3 max_changes=3 use_stock=1\n" CSV_COLS, "given twice");
+    CSV_REFUSED(
+        "# slotbook-trace 1 scenario=surge seed=42 locations=4 first_day=19800 days=30 "
+        "windows=8 max_people=1000 hold_ms=600000 release_delay_ms=5 max_changes=3\n" CSV_COLS,
+        "\"max_changes\" is not a known key");
+}
+
+Test(trace_csv, reschedule_and_stock_records_are_read_and_checked, .init = make_dir,
+     .fini = remove_dir)
+{
+    assert_csv_reads(CSV_HEADER CSV_COLS "0,stock,0,3,0,0,stickers:40\n"
+                                         "1,reschedule,111222333,1,19805,2,\n",
+                     2);
+    CSV_REFUSED(CSV_HEADER CSV_COLS "1,stock,0,1,0,0,\n", "stock needs stickers:N");
+    CSV_REFUSED(CSV_HEADER CSV_COLS "1,stock,0,1,0,0,places:4\n", "stock needs stickers:N");
+    CSV_REFUSED(CSV_HEADER CSV_COLS "1,release,0,1,19805,2,stickers:4\n", "release needs places:N");
+    CSV_REFUSED(CSV_HEADER CSV_COLS "1,stock,0,1,0,0,stickers:4294967296\n", "out of range");
+    CSV_REFUSED(CSV_HEADER CSV_COLS "1,stock,0,4,0,0,stickers:4\n", "stock at location 4");
+    CSV_REFUSED(CSV_HEADER CSV_COLS "1,reschedule,111222333,1,19830,2,\n", "outside the horizon");
+    CSV_REFUSED(CSV_HEADER CSV_COLS "1,reschedule,0,1,19805,2,\n", "reschedule by BSN 0");
+    CSV_REFUSED(CSV_HEADER CSV_COLS "1,reschedule,111222333,1,19805,2,own\n",
+                "only verify and redeem");
+    CSV_REFUSED(CSV_HEADER CSV_COLS "1,reschedule,111222333,1,19805,2,stickers:1\n",
+                "unknown or misplaced");
 }
 
 Test(trace_csv, bad_numbers_are_refused_with_their_line, .init = make_dir, .fini = remove_dir)
