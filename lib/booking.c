@@ -24,7 +24,7 @@ take(sb_engine *e, uint32_t bsn, sb_slot slot, uint32_t index, char *code)
     if (!sb__location_is_open(e, slot.location))
         return SB_CLOSED;
     uint64_t now = sb__clock_now(&e->clock);
-    uint64_t seat;
+    uint64_t seat = 0;
     person p = {sb__people_find(&e->people, bsn), 0, 0};
     if (p.number != SB_NO_PERSON) {
         person_load(e, &p, false);
@@ -129,7 +129,7 @@ confirm(sb_engine *e, uint32_t bsn, char *code)
     person_load(e, &p, false);
     for (uint32_t tries = 0;; tries++) {
         sb_assert(tries < SB_RETRY_MAX);
-        uint64_t seat;
+        uint64_t seat = 0;
         switch (pw_state(p.view)) {
         case PS_NONE:
         case PS_WAITING:
@@ -322,7 +322,7 @@ sb_reschedule(sb_engine *e, uint32_t bsn, sb_slot slot, char code[SB_CODE_SIZE])
 static bool
 person_read(sb_engine *e, person *p, uint32_t bsn, uint64_t now, bool waiting, sb_booking *out)
 {
-    uint64_t seat;
+    uint64_t seat = 0;
     person_load(e, p, false);
     for (uint32_t tries = 0; waiting && pw_state(p->view) == PS_WAITING; tries++) {
         sb_assert(tries < SB_RETRY_MAX);

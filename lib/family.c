@@ -274,7 +274,7 @@ claim(group *g, unsigned i)
     sb_engine *e = g->e;
     sb_family *fam = family(e, g->f);
     person p = {g->number[i], 0, 0};
-    uint64_t seat;
+    uint64_t seat = 0;
     person_load(e, &p, true);
     for (uint32_t tries = 0;; tries++) {
         sb_assert(tries < SB_RETRY_MAX);
@@ -371,7 +371,7 @@ book_group(group *g, const uint32_t *bsns, char *code, unsigned *blocker)
     uint32_t leader_gen = 0;
     for (unsigned i = 0; i < g->n; i++) {
         person p = {sb__people_find(&e->people, bsns[i]), 0, 0};
-        uint64_t seat;
+        uint64_t seat = 0;
         g->number[i] = p.number;
         if (p.number == SB_NO_PERSON)
             continue;

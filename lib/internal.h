@@ -234,8 +234,8 @@ typedef struct sb_stock {
 
 /* Takes n stickers at location for new holds or bookings: true, or false
  * when fewer are left even after reclaiming the location's dead holds.
- * Always true without use_stock. */
-bool sb__stock_take(sb_engine *e, uint16_t location, uint32_t n, uint64_t now);
+ * Always true without use_stock (sb__stock_take checks that inline). */
+bool sb__stock_take_slow(sb_engine *e, uint16_t location, uint32_t n, uint64_t now);
 /* Takes n stickers if they are on the shelf, reclaiming nothing. */
 bool sb__stock_take_shelf(sb_engine *e, uint16_t location, uint32_t n);
 /* Gives n stickers back (no-op without use_stock). */
@@ -374,6 +374,12 @@ sb__live(const sb_engine *e)
     if (m != SB_MAGIC_OPEN)
         sb__panic(__FILE__, __LINE__, "engine used after sb_close or not from sb_open");
     return true;
+}
+
+static inline bool
+sb__stock_take(sb_engine *e, uint16_t location, uint32_t n, uint64_t now)
+{
+    return !e->stock || sb__stock_take_slow(e, location, n, now);
 }
 
 /* Slot index of a valid slot, or UINT32_MAX for an unknown one. */

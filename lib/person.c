@@ -1,46 +1,10 @@
 /*
- * What the calls on a person share (person.h): reading a hold together
- * with its seat, whether a person is active, and what a person leaving a
- * hold or a booking gives back.
+ * What the calls on a person share (person.h): what a person leaving a hold,
+ * a booking or the waiting list gives back, and filling in a booking.
  */
 #include "person.h"
 
 #include <sodium.h>
-
-bool
-sb__held_seat(sb_engine *e, person *p, uint64_t *seat)
-{
-    *seat = atomic_load_explicit(&e->seats[pw_where(p->view)], memory_order_acquire);
-    uint64_t again = word_load(e, p->number);
-    if (again != p->word) {
-        p->word = again;
-        return false;
-    }
-    sb_assert(seat_tag(*seat) == SEAT_HOLD && seat_owner(*seat) == p->number);
-    return true;
-}
-
-bool
-sb__person_active(sb_engine *e, person *p, uint64_t now, uint64_t *seat, bool writer)
-{
-    for (uint32_t tries = 0;; tries++) {
-        sb_assert(tries < SB_RETRY_MAX);
-        switch (pw_state(p->view)) {
-        case PS_BOOKED:
-        case PS_REDEEMED:
-        case PS_FAMILY:
-            return true;
-        case PS_HELD:
-            if (!sb__held_seat(e, p, seat)) {
-                see(e, p, writer);
-                continue;
-            }
-            return seat_deadline(*seat) > now;
-        default:
-            return false;
-        }
-    }
-}
 
 /* A moment in [now, now + release_delay_ms] a seller cannot predict: keyed
  * SipHash of the person word and the time. */

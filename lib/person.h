@@ -65,12 +65,46 @@ word_swap(sb_engine *e, person *p, uint64_t next)
 }
 
 /* The seat word of a HELD person, read consistently with the person word:
- * false (and p->word reloaded) when the person word changed meanwhile. */
-bool sb__held_seat(sb_engine *e, person *p, uint64_t *seat);
+ * false (and p->word reloaded) when the person word changed meanwhile.
+ * (Inline, with sb__person_active: every reserve calls them.) */
+static inline bool
+sb__held_seat(sb_engine *e, person *p, uint64_t *seat)
+{
+    *seat = atomic_load_explicit(&e->seats[pw_where(p->view)], memory_order_acquire);
+    uint64_t again = word_load(e, p->number);
+    if (again != p->word) {
+        p->word = again;
+        return false;
+    }
+    sb_assert(seat_tag(*seat) == SEAT_HOLD && seat_owner(*seat) == p->number);
+    return true;
+}
+
 /* Whether the person has a live hold, a booking, a redeemed booking or a
  * family booking; *seat gets the hold's seat word when HELD.  Reloads and
  * sees p->word until it is read consistently with the seat. */
-bool sb__person_active(sb_engine *e, person *p, uint64_t now, uint64_t *seat, bool writer);
+static inline bool
+sb__person_active(sb_engine *e, person *p, uint64_t now, uint64_t *seat, bool writer)
+{
+    for (uint32_t tries = 0;; tries++) {
+        sb_assert(tries < SB_RETRY_MAX);
+        switch (pw_state(p->view)) {
+        case PS_BOOKED:
+        case PS_REDEEMED:
+        case PS_FAMILY:
+            return true;
+        case PS_HELD:
+            if (!sb__held_seat(e, p, seat)) {
+                see(e, p, writer);
+                continue;
+            }
+            return seat_deadline(*seat) > now;
+        default:
+            return false;
+        }
+    }
+}
+
 /* A freed place's moment of return: now, or within release_delay_ms
  * (salt tells apart the places one call frees). */
 uint64_t sb__release_moment(sb_engine *e, const person *p, uint64_t now, uint32_t salt);

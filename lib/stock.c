@@ -37,10 +37,8 @@ sb__stock_take_shelf(sb_engine *e, uint16_t location, uint32_t n)
 }
 
 bool
-sb__stock_take(sb_engine *e, uint16_t location, uint32_t n, uint64_t now)
+sb__stock_take_slow(sb_engine *e, uint16_t location, uint32_t n, uint64_t now)
 {
-    if (!e->stock)
-        return true;
     _Atomic uint64_t *available = &e->stock[location].available;
     if (take(available, n))
         return true;

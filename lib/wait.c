@@ -262,7 +262,7 @@ wait_join(sb_engine *e, uint32_t bsn, uint16_t location, uint32_t from, uint32_t
 {
     if (!sb__location_is_open(e, location))
         return SB_CLOSED;
-    uint64_t now = sb__clock_now(&e->clock), seat;
+    uint64_t now = sb__clock_now(&e->clock), seat = 0;
     person p = {sb__people_find(&e->people, bsn), 0, 0};
     if (p.number != SB_NO_PERSON) {
         person_load(e, &p, false);
