@@ -46,8 +46,8 @@ take(sb_engine *e, uint32_t bsn, sb_slot slot, uint32_t index, char *code)
     if (p.number == SB_NO_PERSON) {
         p.number = sb__people_insert(&e->people, bsn);
         if (p.number == SB_NO_PERSON) {
+            sb__stock_give(e, slot.location, 1); /* first: see sb__place_return */
             sb__place_return(e, &pl);
-            sb__stock_give(e, slot.location, 1);
             return SB_NOMEM;
         }
     }
@@ -64,8 +64,8 @@ take(sb_engine *e, uint32_t bsn, sb_slot slot, uint32_t index, char *code)
         else if (code && gen == SB_MAX_BOOKINGS)
             st = SB_NOMEM;
         if (st != SB_OK) {
+            sb__stock_give(e, slot.location, 1); /* first: see sb__place_return */
             sb__place_return(e, &pl);
-            sb__stock_give(e, slot.location, 1);
             return st;
         }
         uint64_t next = code ? pw_next(p.view, PS_BOOKED, gen + 1, index)
@@ -276,11 +276,9 @@ reschedule(sb_engine *e, uint32_t bsn, uint32_t index, char *code)
             return SB_NO_STOCK;
         sb_place pl;
         sb_status st = sb__place_take(e, index, now, &pl);
-        if (st == SB_OK && gen == SB_MAX_BOOKINGS) {
-            sb__place_return(e, &pl);
+        if (st == SB_OK && gen == SB_MAX_BOOKINGS)
             st = SB_NOMEM;
-        }
-        if (st == SB_OK) {
+        else if (st == SB_OK) {
             if (word_swap(e, &p, pw_change(old, PS_BOOKED, gen + 1, index))) {
                 /* Out of the old slot's booked before into the new one's, so
                  * no reader counts the person twice. */
@@ -293,11 +291,13 @@ reschedule(sb_engine *e, uint32_t bsn, uint32_t index, char *code)
                 sb__code_seal(&e->keys, p.number, gen + 1, code);
                 return SB_OK;
             }
-            sb__place_return(e, &pl);
             see(e, &p, false);
         }
+        /* The sticker before the place, which may go to a waiting person. */
         if (sticker)
             sb__stock_give(e, to, 1);
+        if (st != SB_FULL)
+            sb__place_return(e, &pl);
         if (st != SB_OK)
             return st;
     }

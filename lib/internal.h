@@ -410,7 +410,9 @@ sb_status sb__place_take(sb_engine *e, uint32_t slot, uint64_t now, sb_place *pl
 sb_status sb__places_take(sb_engine *e, uint32_t slot, uint32_t n, uint64_t now);
 /* Gives n counted places back that were never handed to people. */
 void sb__places_return(sb_engine *e, uint32_t slot, uint32_t n);
-/* Gives a place back that was never handed to a person. */
+/* Gives a place back that was never handed to a person (one taken over
+ * from a hold that ran out goes to the waiting list: give its sticker back
+ * first). */
 void sb__place_return(sb_engine *e, const sb_place *pl);
 /* Gives a counted place a seat of its own (BUSY, the caller's), the first
  * vacant one from seat `hint` on (reserves pass 0, keeping seats packed): SB_OK, or
