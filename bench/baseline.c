@@ -8,74 +8,110 @@
  * no call allocates.
  *
  *   people   an array of person structs by person number (dense, in order
- *            of first successful reserve or book, never removed), and an
- *            open-addressing table BSN -> number (linear probing, keyed
- *            hash, load <= 3/4).  A person has a state (none, held, booked,
- *            redeemed, expired), the slot of the hold or booking, the hold's
- *            deadline, a generation (bookings made, the live booking's)
- *            and a count of changes.
- *   slots    per slot: capacity, booked, redeemed, hold records and pending
- *            places, and the slot's holds in a doubly linked list by
- *            deadline.  Every hold lives hold_ms and the clock never goes
- *            back, so appending keeps the list sorted: the holds that ran
- *            out are the list's head.
- *   pending  a binary min-heap of delayed releases (until << 24 | slot),
- *            drained at the start of every call that reads the clock, so a
- *            due place is free at once.
+ *            of first successful reserve, book, family booking or wait,
+ *            never removed), and an open-addressing table BSN -> number
+ *            (linear probing, keyed hash, load <= 3/4).  A person has a
+ *            state (none, held, booked, redeemed, expired, waiting, a
+ *            family's member), the slot of the hold or booking, the hold's
+ *            deadline, a generation (bookings made, the live booking's), a
+ *            count of changes, and the family they were last booked with.
+ *   slots    per slot: capacity, booked, redeemed, its hold records in a
+ *            doubly linked list by deadline (every hold lives hold_ms and
+ *            the clock never goes back, so appending keeps the list sorted:
+ *            the holds that ran out are the list's head), and its delayed
+ *            releases in a list by due time.
+ *   families an array of family records, never reused (max_families): the
+ *            members in the caller's order (member[0] leads), the slot, the
+ *            code's generation, a redeemed bit per member, the change count
+ *            and its base.
+ *   waiting  per location a list of waiting people in order of arrival
+ *            (first come, first served), each with a day range.
  *   codes    slotbook's own generator (lib/codes.c): the same sealing of
  *            (person number, generation) under the same key derivation.
  *            Sealing and opening are pure, so they run outside the lock.
  *
- * Holds that ran out.  A hold is live while now < deadline.  A hold that
- * ran out is not counted as held, and its place is free at once for every
- * reader, but its record stays in its slot until it is reclaimed, as in
- * slotbook: by sb_expire (which counts it), by its owner's next successful
- * reserve or book (which drops it), by a reserve, book or reschedule that
- * finds every place of the slot recorded (which takes the oldest one over),
- * or by one that finds its location's shelf of stickers empty (below).
- * slotbook takes over the lowest seat rather than the oldest hold, so the
- * count a later sb_expire answers can differ where more than one hold of a
- * slot ran out; every status and every slot read is the same.
+ * Places.  A slot's taken places are its booked and redeemed ones, its hold
+ * records and its delayed releases, as in slotbook; a place nothing records
+ * is free.  Holds that ran out and delayed releases that came due count as
+ * free for every reader at once, but their records stay until they are
+ * reclaimed, as in slotbook: by sb_expire (which counts the holds), by a
+ * hold's owner's next successful reserve, book, sb_wait or family booking
+ * (which drops it), by a reserve, book or reschedule that finds every place
+ * of the slot recorded (which takes one over), by a call that needs a seat
+ * (below) and finds none free, by a family booking or move that finds too
+ * few places (every one of that slot's is reclaimed), or by a call that
+ * finds its location's shelf of stickers short (every one of the
+ * location's).
+ *
+ * Freed places and the waiting list.  Every place a call frees goes, as in
+ * slotbook, to the first person waiting at its location whose range holds
+ * its day, as a hold (with a sticker from the shelf, under use_stock), when
+ * the location is open; else it stays free in its slot.  The places freed
+ * are those slotbook frees (every sb__place_free in lib/slots.c and the
+ * waiting list's release in lib/engine.c): a cancel, a reschedule away, a
+ * family cancelled or moved, a dead hold dropped by its owner's next call,
+ * sb_release's new places, every record a reclaim removes (but a takeover,
+ * whose place goes to the caller), and a taken-over place a refused call
+ * gives back.  The steps of each call, and with them the moments a sticker
+ * is taken or given back, follow slotbook's order, so a waiting person gets
+ * the same place in both engines.
+ *
+ * Seats.  slotbook gives each hold (and each delayed release) one of the
+ * slot's holds_per_slot seats; here the same limit is a count: hold records
+ * + delayed releases <= holds_per_slot.  A call that needs a seat and finds
+ * none reclaims a dead hold or a due release of the slot if there is one,
+ * as slotbook takes over a due seat.
  *
  * Stickers (use_stock).  Per location a shelf: the stickers on it and all
  * ever added.  A hold or booking takes one from its location's shelf (a
  * sticker follows the person, as in slotbook): a confirm keeps it, a redeem
  * uses it up, a cancel, a reschedule to another location and the reclaim of
- * a hold that ran out give it back.  So a hold that ran out holds its
- * sticker until it is reclaimed, and sb_stock_read counts it as out until
- * then, as slotbook does.  A reserve, book or reschedule that finds the
- * shelf empty first reclaims every hold of the location that ran out (as
- * slotbook does), so a hold that ran out never causes SB_NO_STOCK: whether
- * a call answers SB_NO_STOCK depends only on the live holds and bookings,
- * which both engines agree on.  Where the engines reclaimed different
- * holds (the takeover above), the number on the shelf can differ until the
- * holds left behind are reclaimed: sb_stock_read may then answer another
- * number (every status still agrees, and after sb_expire the shelves are
- * equal again).
+ * a hold that ran out give it back; a family takes one per member.  A call
+ * that finds the shelf short first reclaims every dead hold and due release
+ * of the location (as slotbook does), so a hold that ran out never causes
+ * SB_NO_STOCK.
  *
  * Changes (max_changes).  Each person counts cancels (of a live hold or a
  * booking) and reschedules, saturating at SB_MAX_CHANGES; past max_changes
  * (when it is not 0) cancel and reschedule answer SB_LIMIT and change
- * nothing.
- *
- * sb_each_booking walks the people in order of their numbers, reading each
- * under the lock and calling back without it (so the callback may call the
- * engine).  slotbook's numbers come from striped ranges picked by a hash of
- * the BSN, not in order of arrival, so the two engines call back for the
- * same bookings in different orders.
- *
- * Seats.  slotbook gives each live hold (and each delayed release) one of
- * the slot's holds_per_slot seats; here the same limit is a count: hold
- * records + pending places <= holds_per_slot.  A reserve past it answers
- * SB_NOMEM (after taking over a hold that ran out, if any); a cancelled
- * booking that finds no room takes over a hold that ran out, and if there
- * is none either returns its place at once.
+ * nothing.  A family counts from the most its members had made; when it is
+ * cancelled its changes count for every member not redeemed.
  *
  * Time: the caller's clock (or CLOCK_REALTIME) in ms since open, capped at
  * SB_MAX_TIME_MS, never going back (the largest reading folded in so far).
  * The raw clock is read before the lock, and folded in at the same points
- * as slotbook reads its clock (sb_release included: slotbook reads it there
- * for its waiting list), so both see the same times.
+ * as slotbook reads its clock (sb_release included when there is a waiting
+ * list), so both see the same times.
+ *
+ * Where the engines may legitimately differ (every other answer is the same
+ * on one thread; tests/bench/baseline_test.c checks it):
+ *   - Which dead hold or due release a takeover picks: slotbook the lowest
+ *     seat, the baseline the oldest hold, then the earliest release.  So
+ *     the count a later sb_expire answers, and the number on a shelf until
+ *     the holds left behind are reclaimed (such a hold keeps its sticker),
+ *     can differ where more than one record of a slot was due; every status
+ *     and every slot read is the same, and after sb_expire the shelves are.
+ *     With a waiting list the place of a hold left behind goes to a waiting
+ *     person when it is reclaimed, so with several dead holds in one slot
+ *     the hold a waiting person gets can come a call earlier or later.
+ *   - The moment a delayed release comes due: both draw it at random in
+ *     [now, now + release_delay_ms].
+ *   - The order of a family's claims: slotbook claims the members in the
+ *     order of its person numbers (a keyed hash), the baseline in the order
+ *     of its own (arrival).  It shows only when the family booking's own
+ *     reclaims (an empty shelf, a full slot, a member's dead hold dropped
+ *     by the claim) give a waiting member a hold before that member is
+ *     claimed: the family then answers SB_DUPLICATE in slotbook, and which
+ *     members were taken off their waiting lists first (they are not put
+ *     back; README.md), or whether the family is stopped at all, can
+ *     differ.
+ *   - sb_each_booking walks the people in order of their numbers, reading
+ *     each under the lock and calling back without it (so the callback may
+ *     call the engine): the same bookings as slotbook, in another order.
+ *   - sb_release offers its new places to the waiting list one by one; when
+ *     the slot has no seat for a waiting person's hold, slotbook goes on
+ *     offering the rest (each finds no seat either), the baseline stops at
+ *     once: the same outcome.
  */
 #include "driver.h"
 #include "internal.h"
@@ -89,27 +125,51 @@
 #include <string.h>
 #include <time.h>
 
-enum { P_NONE, P_HELD, P_BOOKED, P_REDEEMED, P_EXPIRED };
+enum { P_NONE, P_HELD, P_BOOKED, P_REDEEMED, P_EXPIRED, P_WAITING, P_MEMBER };
+enum { F_BOOKED, F_CANCELLED };
 #define NIL UINT32_MAX
-#define HEAP_SLOT_BITS 24 /* SB_SLOT_BITS */
-#define HEAP_SLOT_MASK ((UINT64_C(1) << HEAP_SLOT_BITS) - 1u)
 
 typedef struct person {
     uint32_t bsn;
     uint8_t state;
     uint8_t changes;     /* cancels and reschedules, saturating at SB_MAX_CHANGES */
-    uint16_t gen;        /* bookings made; the live booking's generation */
-    uint32_t slot;       /* of the hold or booking */
-    uint32_t prev, next; /* the slot's hold list, while P_HELD */
+    uint16_t gen;        /* bookings made (a family's codes count for its leader) */
+    uint32_t slot;       /* of the hold or booking; P_WAITING: the location */
+    uint32_t prev, next; /* P_HELD: the slot's hold list; P_WAITING: the location's list */
     uint64_t deadline;   /* of the hold, ms since open */
+    uint32_t fam;        /* P_MEMBER: the family; else the family the person was last
+                            booked with, until their own next change (NIL: none) */
+    uint16_t wfrom, wto; /* P_WAITING: the day range, in days after first_day */
 } person;
+
+/* A family booking: P_MEMBER people are active in it (booked, or redeemed). */
+typedef struct family {
+    uint32_t member[SB_FAMILY_MAX]; /* person numbers, the caller's order: member[0] leads */
+    uint32_t slot;
+    uint16_t gen, gen0; /* the generation of its latest code, of its first */
+    uint8_t n, state;
+    uint8_t redeemed;      /* bit i: member[i] was redeemed */
+    uint8_t base, changes; /* the most changes a member had made; + the family's */
+} family;
 
 typedef struct slot {
     uint32_t capacity, booked, redeemed;
     uint32_t holds;       /* hold records: live, or ran out and not reclaimed */
-    uint32_t pending;     /* delayed releases still waiting */
+    uint32_t pending;     /* delayed releases: waiting, or due and not reclaimed */
     uint32_t first, last; /* hold list, earliest deadline first */
+    uint32_t releases;    /* delayed releases (nodes), earliest first */
 } slot;
+
+/* A delayed release waiting in its slot. */
+typedef struct release_node {
+    uint64_t until;
+    uint32_t next;
+} release_node;
+
+/* A location's waiting list, in order of arrival. */
+typedef struct waitq {
+    uint32_t first, last, count;
+} waitq;
 
 /* A location's stickers (use_stock): available + those out = added. */
 typedef struct shelf {
@@ -121,8 +181,9 @@ typedef struct baseline {
     uint32_t locations, days, windows, nslots, holds_per_slot;
     int32_t first_day;
     uint32_t hold_ms, release_delay_ms;
-    uint32_t max_changes; /* 0 = unlimited */
-    bool waiting_list;    /* max_waiting != 0: sb_release reads the clock */
+    uint32_t max_changes;  /* 0 = unlimited */
+    uint32_t max_waiting;  /* per location; 0 = no waiting list */
+    uint32_t max_families; /* family bookings over the engine's life */
     uint64_t (*clock_fn)(void *ctx);
     void *clock_ctx;
     uint64_t epoch_ms, seen_ms;
@@ -135,8 +196,12 @@ typedef struct baseline {
     uint32_t npeople, max_people;
     uint64_t *table; /* bsn << 32 | number + 1; 0 = empty */
     uint64_t mask, seed;
-    uint64_t *heap; /* pending releases, until << 24 | slot */
-    size_t nheap, heap_max;
+    family *families;
+    uint32_t families_used;
+    waitq *wait; /* per location; NULL without a waiting list */
+    release_node *nodes;
+    uint32_t nodes_used, nodes_free; /* bump allocation, then a free list */
+    size_t nodes_max;
 } baseline;
 
 /* ---- clock ---------------------------------------------------------------- */
@@ -168,65 +233,7 @@ clock_fold(baseline *b, uint64_t raw)
     return b->seen_ms;
 }
 
-/* ---- pending places: a min-heap by due time ------------------------------- */
-
-static void
-heap_swap(uint64_t *a, uint64_t *c)
-{
-    uint64_t t = *a;
-    *a = *c;
-    *c = t;
-}
-
-static void
-heap_push(baseline *b, uint64_t until, uint32_t si)
-{
-    sb_assert(b->nheap < b->heap_max);
-    size_t i = b->nheap++;
-    b->heap[i] = until << HEAP_SLOT_BITS | si;
-    while (i > 0 && b->heap[(i - 1) / 2] > b->heap[i]) {
-        heap_swap(&b->heap[(i - 1) / 2], &b->heap[i]);
-        i = (i - 1) / 2;
-    }
-    b->slots[si].pending++;
-}
-
-static void
-heap_pop(baseline *b)
-{
-    b->slots[b->heap[0] & HEAP_SLOT_MASK].pending--;
-    b->heap[0] = b->heap[--b->nheap];
-    for (size_t i = 0;;) {
-        size_t least = i, l = 2 * i + 1, r = l + 1;
-        if (l < b->nheap && b->heap[l] < b->heap[least])
-            least = l;
-        if (r < b->nheap && b->heap[r] < b->heap[least])
-            least = r;
-        if (least == i)
-            return;
-        heap_swap(&b->heap[i], &b->heap[least]);
-        i = least;
-    }
-}
-
-/* Every delayed release that is due returns its place. */
-static void
-settle(baseline *b, uint64_t now)
-{
-    while (b->nheap > 0 && b->heap[0] >> HEAP_SLOT_BITS <= now)
-        heap_pop(b);
-}
-
-/* The clock folded in, and due places returned: the start of a timed call. */
-static uint64_t
-now_at(baseline *b, uint64_t raw)
-{
-    uint64_t now = clock_fold(b, raw);
-    settle(b, now);
-    return now;
-}
-
-/* A cancelled place's moment of return: now, or a random moment in
+/* A freed place's moment of return: now, or a random moment in
  * [now, now + release_delay_ms]. */
 static uint64_t
 release_moment(baseline *b, uint64_t now)
@@ -239,6 +246,13 @@ release_moment(baseline *b, uint64_t now)
     uint64_t r = b->rng * UINT64_C(0x2545f4914f6cdd1d);
     uint64_t at = now + r % ((uint64_t)b->release_delay_ms + 1);
     return at > SB_MAX_TIME_MS ? SB_MAX_TIME_MS : at;
+}
+
+static uint64_t
+hold_deadline(const baseline *b, uint64_t now)
+{
+    uint64_t deadline = now + b->hold_ms;
+    return deadline < SB_MAX_TIME_MS ? deadline : SB_MAX_TIME_MS;
 }
 
 /* ---- people --------------------------------------------------------------- */
@@ -271,7 +285,8 @@ static uint32_t
 person_insert(baseline *b, uint32_t bsn)
 {
     uint32_t n = b->npeople++;
-    b->people[n] = (person){.bsn = bsn, .state = P_NONE, .prev = NIL, .next = NIL};
+    b->people[n] =
+        (person){.bsn = bsn, .state = P_NONE, .prev = NIL, .next = NIL, .slot = NIL, .fam = NIL};
     uint64_t i = mix(b->seed, bsn);
     while (b->table[i & b->mask] != 0)
         i++;
@@ -279,15 +294,21 @@ person_insert(baseline *b, uint32_t bsn)
     return n;
 }
 
-/* A live hold, a booking or a redeemed booking. */
+/* A live hold, a booking, a redeemed booking, or a family's. */
 static bool
 active(const person *p, uint64_t now)
 {
-    return p->state == P_BOOKED || p->state == P_REDEEMED ||
+    return p->state == P_BOOKED || p->state == P_REDEEMED || p->state == P_MEMBER ||
            (p->state == P_HELD && p->deadline > now);
 }
 
-/* ---- slots and their holds -------------------------------------------------- */
+static uint8_t
+plus_changes(uint32_t a, uint32_t b)
+{
+    return (uint8_t)(a + b < SB_MAX_CHANGES ? a + b : SB_MAX_CHANGES);
+}
+
+/* ---- slots, their holds and their delayed releases ------------------------------ */
 
 static uint32_t
 slot_index(const baseline *b, sb_slot s)
@@ -309,7 +330,20 @@ slot_of(const baseline *b, uint32_t index)
     return s;
 }
 
-/* Places in use, holds that ran out included until reclaimed. */
+static uint16_t
+location_of(const baseline *b, uint32_t si)
+{
+    return (uint16_t)(si / (b->days * b->windows));
+}
+
+/* The slot's day, in days after first_day. */
+static uint32_t
+day_of(const baseline *b, uint32_t si)
+{
+    return si / b->windows % b->days;
+}
+
+/* Places in use, dead holds and due releases included until reclaimed. */
 static uint64_t
 taken(const slot *s)
 {
@@ -353,55 +387,49 @@ hold_unlink(baseline *b, uint32_t n)
     s->holds--;
 }
 
-static uint16_t
-location_of(const baseline *b, uint32_t si)
-{
-    return (uint16_t)(si / (b->days * b->windows));
-}
-
-/* A hold or booking in slot si gives its sticker back (use_stock). */
+/* A delayed release of a place of slot si until `until`, in due order. */
 static void
-sticker_back(baseline *b, uint32_t si)
+pending_push(baseline *b, uint32_t si, uint64_t until)
 {
-    if (b->stock)
-        b->stock[location_of(b, si)].available++;
+    uint32_t k = b->nodes_free;
+    if (k != NIL) {
+        b->nodes_free = b->nodes[k].next;
+    } else {
+        sb_assert(b->nodes_used < b->nodes_max);
+        k = b->nodes_used++;
+    }
+    b->nodes[k].until = until;
+    uint32_t *at = &b->slots[si].releases;
+    while (*at != NIL && b->nodes[*at].until <= until)
+        at = &b->nodes[*at].next;
+    b->nodes[k].next = *at;
+    *at = k;
+    b->slots[si].pending++;
 }
 
-/* Reclaims slot si's oldest hold if it ran out (its place and its sticker
- * come back): true when one was. */
-static bool
-reclaim_oldest(baseline *b, uint32_t si, uint64_t now)
-{
-    uint32_t n = b->slots[si].first;
-    if (n == NIL || b->people[n].deadline > now)
-        return false;
-    hold_unlink(b, n);
-    b->people[n].state = P_EXPIRED;
-    sticker_back(b, si);
-    return true;
-}
-
-/* Whether location has a sticker for a new hold or booking (always without
- * use_stock).  An empty shelf first gets back the stickers of every hold of
- * the location that ran out, as in slotbook. */
-static bool
-sticker_ready(baseline *b, uint16_t location, uint64_t now)
-{
-    if (!b->stock)
-        return true;
-    uint32_t per = b->days * b->windows;
-    if (b->stock[location].available == 0)
-        for (uint32_t si = location * per; si < (location + 1u) * per; si++)
-            while (reclaim_oldest(b, si, now)) {
-            }
-    return b->stock[location].available > 0;
-}
-
+/* Drops slot si's earliest delayed release. */
 static void
-sticker_take(baseline *b, uint16_t location)
+pending_pop(baseline *b, uint32_t si)
 {
-    if (b->stock)
-        b->stock[location].available--;
+    slot *s = &b->slots[si];
+    uint32_t k = s->releases;
+    sb_assert(k != NIL);
+    s->releases = b->nodes[k].next;
+    b->nodes[k].next = b->nodes_free;
+    b->nodes_free = k;
+    s->pending--;
+}
+
+static bool
+hold_due(const baseline *b, const slot *s, uint64_t now)
+{
+    return s->first != NIL && b->people[s->first].deadline <= now;
+}
+
+static bool
+release_due(const baseline *b, const slot *s, uint64_t now)
+{
+    return s->releases != NIL && b->nodes[s->releases].until <= now;
 }
 
 /* Hold records in the slot whose hold ran out (the head of its list). */
@@ -414,6 +442,16 @@ holds_ran_out(const baseline *b, const slot *s, uint64_t now)
     return k;
 }
 
+/* Delayed releases of the slot that came due (the head of its list). */
+static uint32_t
+releases_due(const baseline *b, const slot *s, uint64_t now)
+{
+    uint32_t k = 0;
+    for (uint32_t i = s->releases; i != NIL && b->nodes[i].until <= now; i = b->nodes[i].next)
+        k++;
+    return k;
+}
+
 static sb_slot_info
 slot_info(const baseline *b, const slot *s, uint64_t now)
 {
@@ -422,7 +460,7 @@ slot_info(const baseline *b, const slot *s, uint64_t now)
     in.held = s->holds - holds_ran_out(b, s, now);
     in.booked = s->booked;
     in.redeemed = s->redeemed;
-    in.pending = s->pending;
+    in.pending = s->pending - releases_due(b, s, now);
     in.free = s->capacity - in.held - in.booked - in.redeemed - in.pending;
     return in;
 }
@@ -430,21 +468,288 @@ slot_info(const baseline *b, const slot *s, uint64_t now)
 static bool
 has_free(const baseline *b, const slot *s, uint64_t now)
 {
-    return taken(s) < s->capacity || holds_ran_out(b, s, now) > 0;
+    return taken(s) < s->capacity || hold_due(b, s, now) || release_due(b, s, now);
 }
 
-/* A cancelled hold's or booking's place goes back to its slot: at once, or
- * after a random delay when the slot has a seat for it to wait in. */
+/* ---- stickers ------------------------------------------------------------------ */
+
 static void
-give_back(baseline *b, uint32_t si, uint64_t now)
+shelf_give(baseline *b, uint16_t location, uint32_t k)
+{
+    if (b->stock)
+        b->stock[location].available += k;
+}
+
+/* Reclaims slot si's oldest hold, which ran out: its owner's hold is over
+ * and the sticker goes back; the place is the caller's to use or free. */
+static void
+reclaim_hold(baseline *b, uint32_t si)
+{
+    uint32_t n = b->slots[si].first;
+    hold_unlink(b, n);
+    b->people[n].state = P_EXPIRED;
+    shelf_give(b, location_of(b, si), 1);
+}
+
+/* Takes over one record of slot si that is due (a hold that ran out, else a
+ * delayed release that came due), as slotbook takes over a due seat: true
+ * when there was one.  Its place stays taken, for the caller. */
+static bool
+take_due(baseline *b, uint32_t si, uint64_t now)
+{
+    const slot *s = &b->slots[si];
+    if (hold_due(b, s, now))
+        reclaim_hold(b, si);
+    else if (release_due(b, s, now))
+        pending_pop(b, si);
+    else
+        return false;
+    return true;
+}
+
+/* ---- the waiting list ------------------------------------------------------------ */
+
+static void
+wait_append(baseline *b, uint32_t n, uint16_t location, uint32_t from, uint32_t to)
+{
+    waitq *q = &b->wait[location];
+    person *p = &b->people[n];
+    p->state = P_WAITING;
+    p->slot = location;
+    p->wfrom = (uint16_t)from;
+    p->wto = (uint16_t)to;
+    p->prev = q->last;
+    p->next = NIL;
+    if (q->last == NIL)
+        q->first = n;
+    else
+        b->people[q->last].next = n;
+    q->last = n;
+    q->count++;
+}
+
+/* Takes a waiting person off their list (the caller sets the new state). */
+static void
+wait_unlink(baseline *b, uint32_t n)
+{
+    person *p = &b->people[n];
+    waitq *q = &b->wait[p->slot];
+    if (p->prev == NIL)
+        q->first = p->next;
+    else
+        b->people[p->prev].next = p->next;
+    if (p->next == NIL)
+        q->last = p->prev;
+    else
+        b->people[p->next].prev = p->prev;
+    p->prev = p->next = NIL;
+    q->count--;
+}
+
+/* People waiting at the person's location who came before them. */
+static uint32_t
+wait_position(const baseline *b, uint32_t n)
+{
+    uint32_t k = 0;
+    for (uint32_t m = b->people[n].prev; m != NIL; m = b->people[m].prev)
+        k++;
+    return k;
+}
+
+enum { GIVE_NONE, GIVE_HELD, GIVE_NO_SEAT };
+
+/* A freed place of slot si goes, as a hold, to the first person waiting at
+ * its location whose range holds its day: GIVE_HELD; GIVE_NONE when nobody
+ * fits, the location is closed or (use_stock) no sticker is on the shelf;
+ * GIVE_NO_SEAT when the slot has no seat for a hold.  Either way but the
+ * first the place stays free in its slot. */
+static int
+wait_give(baseline *b, uint32_t si, uint64_t now)
+{
+    if (!b->wait)
+        return GIVE_NONE;
+    uint16_t location = location_of(b, si);
+    if (b->wait[location].count == 0 || !b->open[location])
+        return GIVE_NONE;
+    uint32_t day = day_of(b, si), n = b->wait[location].first;
+    while (n != NIL && (day < b->people[n].wfrom || day > b->people[n].wto))
+        n = b->people[n].next;
+    if (n == NIL || (b->stock && b->stock[location].available == 0))
+        return GIVE_NONE;
+    const slot *s = &b->slots[si];
+    if (s->holds + s->pending >= b->holds_per_slot && !take_due(b, si, now))
+        return GIVE_NO_SEAT;
+    if (b->stock)
+        b->stock[location].available--;
+    wait_unlink(b, n);
+    hold_append(b, si, n, hold_deadline(b, now));
+    return GIVE_HELD;
+}
+
+/* A place of slot si that a call freed (nothing records it any more): to
+ * the waiting list, or free in its slot. */
+static void
+place_free(baseline *b, uint32_t si, uint64_t now)
+{
+    wait_give(b, si, now);
+}
+
+/* Reclaims every dead hold and due release of slot si, their places freed
+ * one by one (a hold's sticker back first): the number of holds. */
+static size_t
+slot_expire(baseline *b, uint32_t si, uint64_t now)
+{
+    size_t holds = 0;
+    for (; hold_due(b, &b->slots[si], now); holds++) {
+        reclaim_hold(b, si);
+        place_free(b, si, now);
+    }
+    while (release_due(b, &b->slots[si], now)) {
+        pending_pop(b, si);
+        place_free(b, si, now);
+    }
+    return holds;
+}
+
+/* A booked place of slot si (already out of booked) returns: it waits as a
+ * delayed release in a seat, one whose record was due if none is vacant
+ * (that record's place is freed instead), or is freed at once. */
+static void
+slot_release(baseline *b, uint32_t si, uint64_t now)
 {
     uint64_t until = release_moment(b, now);
-    slot *s = &b->slots[si];
-    if (until > now && (s->holds + s->pending < b->holds_per_slot || reclaim_oldest(b, si, now)))
-        heap_push(b, until, si);
+    if (until > now) {
+        const slot *s = &b->slots[si];
+        if (s->holds + s->pending < b->holds_per_slot) {
+            pending_push(b, si, until);
+            return;
+        }
+        if (take_due(b, si, now)) {
+            pending_push(b, si, until);
+            place_free(b, si, now);
+            return;
+        }
+    }
+    place_free(b, si, now);
+}
+
+/* A cancelled hold's place (its record just removed) waits in its seat as
+ * a delayed release, or is freed at once. */
+static void
+seat_release(baseline *b, uint32_t si, uint64_t now)
+{
+    uint64_t until = release_moment(b, now);
+    if (until > now)
+        pending_push(b, si, until);
+    else
+        place_free(b, si, now);
+}
+
+/* k stickers of location for new holds or bookings (always there without
+ * use_stock): a shelf with too few first gets back every dead hold of the
+ * location (each freed place offered to the waiting list), as in slotbook. */
+static bool
+stock_take(baseline *b, uint16_t location, uint32_t k, uint64_t now)
+{
+    if (!b->stock)
+        return true;
+    uint32_t per = b->days * b->windows;
+    if (b->stock[location].available < k)
+        for (uint32_t si = location * per; si < (location + 1u) * per; si++)
+            slot_expire(b, si, now);
+    if (b->stock[location].available < k)
+        return false;
+    b->stock[location].available -= k;
+    return true;
+}
+
+/* A place of slot si for a new hold or booking: one never used, else one
+ * taken over from a due record (*over).  The caller records it, or frees a
+ * taken-over one if it is refused later. */
+static bool
+place_take(baseline *b, uint32_t si, uint64_t now, bool *over)
+{
+    const slot *s = &b->slots[si];
+    *over = false;
+    if (taken(s) < s->capacity)
+        return true;
+    *over = take_due(b, si, now);
+    return *over;
+}
+
+/* A seat for a new hold: a place taken over came with one; else a vacant
+ * one, else one taken over from a due record (its place is the hold's, and
+ * the place taken goes back to the slot). */
+static bool
+seat_take(baseline *b, uint32_t si, uint64_t now, bool *over)
+{
+    const slot *s = &b->slots[si];
+    if (*over || s->holds + s->pending < b->holds_per_slot)
+        return true;
+    *over = take_due(b, si, now);
+    return *over;
+}
+
+/* k places of slot si at once (a family): when too few are left, every due
+ * record of the slot is reclaimed first (their places freed), as in
+ * slotbook, then it looks again. */
+static bool
+places_take(baseline *b, uint32_t si, uint32_t k, uint64_t now)
+{
+    if (taken(&b->slots[si]) + k <= b->slots[si].capacity)
+        return true;
+    slot_expire(b, si, now);
+    return taken(&b->slots[si]) + k <= b->slots[si].capacity;
+}
+
+/* What a person's new state replaces: off the waiting list, or a dead hold
+ * unlinked; the family link ends.  Returns the slot whose place a dead
+ * hold leaves (NIL for none): the caller drops it once the new state is in
+ * place (drop_dead). */
+static uint32_t
+replace(baseline *b, uint32_t n)
+{
+    person *p = &b->people[n];
+    uint32_t dead = NIL;
+    if (p->state == P_WAITING) {
+        wait_unlink(b, n);
+    } else if (p->state == P_HELD) {
+        dead = p->slot;
+        hold_unlink(b, n);
+    }
+    p->fam = NIL;
+    return dead;
+}
+
+/* A dead hold replaced by its owner's call: its sticker back, then its
+ * place freed. */
+static void
+drop_dead(baseline *b, uint32_t si, uint64_t now)
+{
+    if (si == NIL)
+        return;
+    shelf_give(b, location_of(b, si), 1);
+    place_free(b, si, now);
 }
 
 /* ---- open and close ---------------------------------------------------------- */
+
+static uint32_t
+waiting_of(const sb_options *o)
+{
+    if (o->max_waiting != SB_WAITING_AUTO)
+        return o->max_waiting;
+    uint32_t fit = SB_MAX_WAITING / (o->max_locations ? o->max_locations : 1);
+    return fit < 1024 ? fit : 1024;
+}
+
+static uint32_t
+families_of(const sb_options *o)
+{
+    if (o->max_families != SB_FAMILIES_AUTO)
+        return o->max_families;
+    return o->max_people / 4 > 0 ? o->max_people / 4 : 1;
+}
 
 static bool
 options_valid(const sb_options *o)
@@ -453,7 +758,8 @@ options_valid(const sb_options *o)
         o->days > SB_MAX_DAYS || o->windows_per_day == 0 || o->max_people == 0 ||
         o->max_people > SB_MAX_PEOPLE || o->hold_ms == 0 || o->hold_ms > SB_MAX_HOLD_MS ||
         o->holds_per_slot == 0 || o->holds_per_slot > SB_MAX_HOLDS_PER_SLOT ||
-        o->max_changes > SB_MAX_CHANGES || o->use_stock > 1)
+        o->max_changes > SB_MAX_CHANGES || o->use_stock > 1 || families_of(o) > SB_MAX_FAMILIES ||
+        (uint64_t)o->max_locations * waiting_of(o) > SB_MAX_WAITING)
         return false;
     if (o->first_day == INT32_MIN || (int64_t)o->first_day + o->days - 1 > INT32_MAX)
         return false;
@@ -474,7 +780,9 @@ b_close(void *h)
     free(b->slots);
     free(b->people);
     free(b->table);
-    free(b->heap);
+    free(b->families);
+    free(b->wait);
+    free(b->nodes);
     free(b);
 }
 
@@ -499,15 +807,28 @@ alloc_all(baseline *b, const sb_options *o)
     while (size * 3 < (uint64_t)o->max_people * 4)
         size <<= 1;
     b->mask = size - 1;
-    b->heap_max = o->release_delay_ms ? (size_t)b->nslots * o->holds_per_slot : 0;
+    b->nodes_max = o->release_delay_ms ? (size_t)b->nslots * o->holds_per_slot : 0;
     b->open = calloc(b->locations, sizeof *b->open);
     b->stock = o->use_stock ? calloc(b->locations, sizeof *b->stock) : NULL;
     b->slots = calloc(b->nslots, sizeof *b->slots);
     b->people = calloc(o->max_people, sizeof *b->people);
     b->table = calloc(size, sizeof *b->table);
-    b->heap = b->heap_max ? calloc(b->heap_max, sizeof *b->heap) : NULL;
+    b->families = b->max_families ? calloc(b->max_families, sizeof *b->families) : NULL;
+    b->wait = b->max_waiting ? calloc(b->locations, sizeof *b->wait) : NULL;
+    b->nodes = b->nodes_max ? calloc(b->nodes_max, sizeof *b->nodes) : NULL;
     return b->open && (b->stock || !o->use_stock) && b->slots && b->people && b->table &&
-           (b->heap || !b->heap_max);
+           (b->families || !b->max_families) && (b->wait || !b->max_waiting) &&
+           (b->nodes || !b->nodes_max);
+}
+
+static void
+lists_init(baseline *b)
+{
+    for (uint32_t i = 0; i < b->nslots; i++)
+        b->slots[i].first = b->slots[i].last = b->slots[i].releases = NIL;
+    for (uint32_t loc = 0; b->wait && loc < b->locations; loc++)
+        b->wait[loc] = (waitq){NIL, NIL, 0};
+    b->nodes_free = NIL;
 }
 
 static sb_status
@@ -530,7 +851,8 @@ b_open(const sb_options *o, void **out)
     b->hold_ms = o->hold_ms;
     b->release_delay_ms = o->release_delay_ms;
     b->max_changes = o->max_changes;
-    b->waiting_list = o->max_waiting != 0;
+    b->max_waiting = waiting_of(o);
+    b->max_families = families_of(o);
     b->max_people = o->max_people;
     if (pthread_mutex_init(&b->lock, NULL) != 0) {
         free(b);
@@ -540,8 +862,7 @@ b_open(const sb_options *o, void **out)
         b_close(b);
         return SB_NOMEM;
     }
-    for (uint32_t i = 0; i < b->nslots; i++)
-        b->slots[i].first = b->slots[i].last = NIL;
+    lists_init(b);
     randombytes_buf(&b->seed, sizeof b->seed);
     randombytes_buf(&b->rng, sizeof b->rng);
     b->rng |= 1; /* xorshift needs a nonzero state */
@@ -578,6 +899,17 @@ b_location_close(void *h, uint16_t location)
     return location_set(h, location, 0);
 }
 
+/* The new places of a release go to the waiting list one by one while
+ * somebody there gets one, as in slotbook; the rest are free. */
+static void
+release_to_waiting(baseline *b, uint32_t si, uint32_t places, uint64_t now)
+{
+    waitq *q = &b->wait[location_of(b, si)];
+    for (uint32_t k = 0; k < places && q->count > 0; k++)
+        if (taken(&b->slots[si]) >= b->slots[si].capacity || wait_give(b, si, now) != GIVE_HELD)
+            return;
+}
+
 static sb_status
 b_release(void *h, sb_slot where, uint32_t places)
 {
@@ -591,10 +923,8 @@ b_release(void *h, sb_slot where, uint32_t places)
     sb_status st = (uint64_t)s->capacity + places > UINT32_MAX ? SB_INVALID_ARG : SB_OK;
     if (st == SB_OK) {
         s->capacity += places;
-        /* slotbook offers new places to its waiting list, reading the clock
-         * for it (nobody waits here: the baseline has no list). */
-        if (b->waiting_list)
-            now_at(b, raw);
+        if (b->wait) /* slotbook reads its clock for its waiting list */
+            release_to_waiting(b, si, places, clock_fold(b, raw));
     }
     pthread_mutex_unlock(&b->lock);
     return st;
@@ -602,64 +932,72 @@ b_release(void *h, sb_slot where, uint32_t places)
 
 /* ---- reserve and book ------------------------------------------------------------ */
 
-/* What a successful book or confirm must seal into its code, after the lock. */
+/* What a successful book, confirm, reschedule or family booking must seal
+ * into its code, after the lock. */
 typedef struct sealing {
     uint32_t number, gen;
 } sealing;
 
-/* Whether slot si has a place for a new hold or booking: one never used,
- * else the one of its oldest hold that ran out (reclaimed). */
-static bool
-place_ready(baseline *b, uint32_t si, uint64_t now)
+/* The person n, whose call was accepted, now holds or is booked in slot si
+ * (the sticker is taken already). */
+static void
+take_commit(baseline *b, uint32_t n, uint32_t si, uint64_t now, bool book, sealing *seal)
 {
-    const slot *s = &b->slots[si];
-    return taken(s) < s->capacity || reclaim_oldest(b, si, now);
+    uint32_t dead = replace(b, n);
+    person *p = &b->people[n];
+    if (book) {
+        p->state = P_BOOKED;
+        p->slot = si;
+        p->gen++;
+        b->slots[si].booked++;
+        *seal = (sealing){n, p->gen};
+    } else {
+        hold_append(b, si, n, hold_deadline(b, now));
+    }
+    drop_dead(b, dead, now);
 }
 
 /* reserve (book == false) and book, under the lock: statuses in the order
- * of sb_reserve. */
+ * of sb_reserve, each step where slotbook takes it. */
 static sb_status
 take(baseline *b, uint32_t bsn, uint32_t si, uint16_t location, uint64_t raw, bool book,
      sealing *seal)
 {
     if (!b->open[location])
         return SB_CLOSED;
-    uint64_t now = now_at(b, raw);
+    uint64_t now = clock_fold(b, raw);
     uint32_t n = person_find(b, bsn);
     if (n != NIL && active(&b->people[n], now))
         return SB_DUPLICATE;
-    if (!sticker_ready(b, location, now))
+    if (!stock_take(b, location, 1, now))
         return SB_NO_STOCK;
-    if (!place_ready(b, si, now))
-        return SB_FULL;
-    /* A hold also needs a seat: room under holds_per_slot, else the record
-     * of a hold that ran out (a place taken over came with its seat). */
-    slot *s = &b->slots[si];
-    if (!book && s->holds + s->pending >= b->holds_per_slot && !reclaim_oldest(b, si, now))
-        return SB_NOMEM;
-    if (n == NIL) {
-        if (b->npeople == b->max_people)
-            return SB_NOMEM;
+    bool over;
+    sb_status st = SB_OK;
+    if (!place_take(b, si, now, &over))
+        st = SB_FULL;
+    else if (!book && !seat_take(b, si, now, &over))
+        st = SB_NOMEM;
+    if (st != SB_OK) {
+        shelf_give(b, location, 1);
+        return st;
+    }
+    if (n == NIL && b->npeople == b->max_people)
+        st = SB_NOMEM;
+    else if (n == NIL)
         n = person_insert(b, bsn);
+    /* The empty shelf's reclaim may have given this very person a hold from
+     * the waiting list. */
+    if (st == SB_OK && active(&b->people[n], now))
+        st = SB_DUPLICATE;
+    else if (st == SB_OK && book && b->people[n].gen == SB_MAX_BOOKINGS)
+        st = SB_NOMEM;
+    if (st != SB_OK) {
+        if (over) /* a taken-over place is freed, a fresh one just stays free */
+            place_free(b, si, now);
+        shelf_give(b, location, 1);
+        return st;
     }
-    person *p = &b->people[n];
-    if (book && p->gen == SB_MAX_BOOKINGS)
-        return SB_NOMEM;
-    if (p->state == P_HELD) { /* the person's own hold that ran out */
-        hold_unlink(b, n);
-        sticker_back(b, p->slot);
-    }
-    sticker_take(b, location);
-    if (book) {
-        p->state = P_BOOKED;
-        p->slot = si;
-        p->gen++;
-        s->booked++;
-        *seal = (sealing){n, p->gen};
-    } else {
-        uint64_t deadline = now + b->hold_ms;
-        hold_append(b, si, n, deadline < SB_MAX_TIME_MS ? deadline : SB_MAX_TIME_MS);
-    }
+    take_commit(b, n, si, now, book, seal);
     return SB_OK;
 }
 
@@ -675,7 +1013,7 @@ take_call(void *h, uint32_t bsn, sb_slot where, char *code)
     if (si == NIL)
         return SB_INVALID_ARG;
     uint64_t raw = clock_raw(b);
-    sealing seal;
+    sealing seal = {0, 0};
     pthread_mutex_lock(&b->lock);
     sb_status st = take(b, bsn, si, where.location, raw, code != NULL, &seal);
     pthread_mutex_unlock(&b->lock);
@@ -700,18 +1038,11 @@ b_book(void *h, uint32_t bsn, sb_slot where, char code[SB_CODE_SIZE])
 
 /* ---- confirm and cancel ---------------------------------------------------------- */
 
-/* Whether one more cancel or reschedule is past the person's limit. */
+/* Whether one more cancel or reschedule is past the limit, for changes. */
 static bool
-over_limit(const baseline *b, const person *p)
+over_limit(const baseline *b, uint32_t changes)
 {
-    return b->max_changes != 0 && p->changes >= b->max_changes;
-}
-
-static void
-changed(person *p)
-{
-    if (p->changes < SB_MAX_CHANGES)
-        p->changes++;
+    return b->max_changes != 0 && changes >= b->max_changes;
 }
 
 static sb_status
@@ -720,15 +1051,17 @@ confirm(baseline *b, uint32_t bsn, uint64_t raw, sealing *seal)
     uint32_t n = person_find(b, bsn);
     if (n == NIL)
         return SB_NOT_FOUND;
-    uint64_t now = now_at(b, raw);
+    uint64_t now = clock_fold(b, raw);
     person *p = &b->people[n];
     switch (p->state) {
     case P_NONE:
+    case P_WAITING:
         return SB_NOT_FOUND;
     case P_EXPIRED:
         return SB_EXPIRED;
     case P_BOOKED:
     case P_REDEEMED:
+    case P_MEMBER:
         return SB_DUPLICATE;
     }
     if (p->deadline <= now)
@@ -752,7 +1085,7 @@ b_confirm(void *h, uint32_t bsn, char code[SB_CODE_SIZE])
     if (!sb_bsn_valid(bsn))
         return SB_INVALID_ID;
     uint64_t raw = clock_raw(b);
-    sealing seal;
+    sealing seal = {0, 0};
     pthread_mutex_lock(&b->lock);
     sb_status st = confirm(b, bsn, raw, &seal);
     pthread_mutex_unlock(&b->lock);
@@ -761,37 +1094,94 @@ b_confirm(void *h, uint32_t bsn, char code[SB_CODE_SIZE])
     return st;
 }
 
+static family *
+family_of(baseline *b, const person *p)
+{
+    return &b->families[p->fam];
+}
+
+static unsigned
+member_index(const family *f, uint32_t n)
+{
+    unsigned i = 0;
+    while (i < f->n && f->member[i] != n)
+        i++;
+    sb_assert(i < f->n);
+    return i;
+}
+
+/* Any member cancels the family: the places of the members not redeemed
+ * come back, their stickers first, and its changes count for each of
+ * them. */
+static sb_status
+family_cancel(baseline *b, uint32_t n, uint64_t now)
+{
+    family *f = family_of(b, &b->people[n]);
+    if (f->redeemed >> member_index(f, n) & 1u)
+        return SB_USED;
+    if (f->state != F_BOOKED)
+        return SB_NOT_FOUND;
+    if (over_limit(b, f->changes))
+        return SB_LIMIT;
+    f->state = F_CANCELLED;
+    f->changes = plus_changes(f->changes, 1);
+    uint32_t k = 0;
+    for (unsigned i = 0; i < f->n; i++) {
+        person *q = &b->people[f->member[i]];
+        if (f->redeemed >> i & 1u)
+            continue;
+        q->state = P_NONE; /* the family link stays: see present() */
+        q->changes = plus_changes(q->changes, (uint32_t)f->changes - f->base);
+        k++;
+    }
+    b->slots[f->slot].booked -= k;
+    shelf_give(b, location_of(b, f->slot), k);
+    for (uint32_t j = 0; j < k; j++)
+        slot_release(b, f->slot, now);
+    return SB_OK;
+}
+
 static sb_status
 cancel(baseline *b, uint32_t bsn, uint64_t raw)
 {
     uint32_t n = person_find(b, bsn);
     if (n == NIL)
         return SB_NOT_FOUND;
-    uint64_t now = now_at(b, raw);
+    uint64_t now = clock_fold(b, raw);
     person *p = &b->people[n];
+    uint32_t si = p->slot;
     switch (p->state) {
     case P_REDEEMED:
         return SB_USED;
+    case P_MEMBER:
+        return family_cancel(b, n, now);
+    case P_WAITING: /* leaving the list is no change of a booking */
+        wait_unlink(b, n);
+        p->state = P_NONE;
+        return SB_OK;
     case P_BOOKED:
-        if (over_limit(b, p))
+        if (over_limit(b, p->changes))
             return SB_LIMIT;
-        b->slots[p->slot].booked--;
-        break;
+        p->state = P_NONE;
+        p->changes = plus_changes(p->changes, 1);
+        b->slots[si].booked--;
+        shelf_give(b, location_of(b, si), 1); /* first: a waiting person needs it */
+        slot_release(b, si, now);
+        return SB_OK;
     case P_HELD:
         if (p->deadline <= now)
             return SB_NOT_FOUND;
-        if (over_limit(b, p))
+        if (over_limit(b, p->changes))
             return SB_LIMIT;
         hold_unlink(b, n);
-        break;
+        p->state = P_NONE;
+        p->changes = plus_changes(p->changes, 1);
+        shelf_give(b, location_of(b, si), 1);
+        seat_release(b, si, now);
+        return SB_OK;
     default:
         return SB_NOT_FOUND;
     }
-    p->state = P_NONE;
-    changed(p);
-    sticker_back(b, p->slot);
-    give_back(b, p->slot, now);
-    return SB_OK;
 }
 
 static sb_status
@@ -811,6 +1201,49 @@ b_cancel(void *h, uint32_t bsn)
 
 /* ---- reschedule ------------------------------------------------------------------ */
 
+/* A member moves the whole family, statuses in the order of sb_reschedule. */
+static sb_status
+family_reschedule(baseline *b, uint32_t n, uint32_t si, uint64_t now, sealing *seal)
+{
+    family *f = family_of(b, &b->people[n]);
+    if (f->redeemed != 0)
+        return SB_USED; /* the appointment took place for one of them */
+    if (f->state != F_BOOKED)
+        return SB_NOT_FOUND;
+    uint32_t from = f->slot;
+    if (from == si)
+        return SB_DUPLICATE;
+    if (over_limit(b, f->changes))
+        return SB_LIMIT;
+    uint16_t to = location_of(b, si), was = location_of(b, from);
+    if (!b->open[to])
+        return SB_CLOSED;
+    if (to != was && !stock_take(b, to, f->n, now))
+        return SB_NO_STOCK;
+    sb_status st = SB_OK;
+    if (!places_take(b, si, f->n, now))
+        st = SB_FULL;
+    else if (f->gen == SB_MAX_BOOKINGS)
+        st = SB_NOMEM;
+    if (st != SB_OK) {
+        if (to != was)
+            shelf_give(b, to, f->n);
+        return st;
+    }
+    f->slot = si;
+    f->gen++;
+    f->changes = plus_changes(f->changes, 1);
+    b->people[f->member[0]].gen = f->gen;
+    b->slots[from].booked -= f->n;
+    b->slots[si].booked += f->n;
+    if (to != was)
+        shelf_give(b, was, f->n);
+    for (unsigned j = 0; j < f->n; j++)
+        slot_release(b, from, now);
+    *seal = (sealing){f->member[0], f->gen};
+    return SB_OK;
+}
+
 /* Statuses in the order of sb_reschedule. */
 static sb_status
 reschedule(baseline *b, uint32_t bsn, uint32_t si, uint64_t raw, sealing *seal)
@@ -818,36 +1251,46 @@ reschedule(baseline *b, uint32_t bsn, uint32_t si, uint64_t raw, sealing *seal)
     uint32_t n = person_find(b, bsn);
     if (n == NIL)
         return SB_NOT_FOUND;
-    uint64_t now = now_at(b, raw);
+    uint64_t now = clock_fold(b, raw);
     person *p = &b->people[n];
+    if (p->state == P_MEMBER)
+        return family_reschedule(b, n, si, now, seal);
     if (p->state == P_REDEEMED)
         return SB_USED;
     if (p->state != P_BOOKED)
         return SB_NOT_FOUND;
-    if (p->slot == si)
+    uint32_t from = p->slot;
+    if (from == si)
         return SB_DUPLICATE;
-    if (over_limit(b, p))
+    if (over_limit(b, p->changes))
         return SB_LIMIT;
-    uint16_t to = location_of(b, si), from = location_of(b, p->slot);
+    uint16_t to = location_of(b, si), was = location_of(b, from);
     if (!b->open[to])
         return SB_CLOSED;
     /* A move inside one location keeps its sticker. */
-    if (to != from && !sticker_ready(b, to, now))
+    if (to != was && !stock_take(b, to, 1, now))
         return SB_NO_STOCK;
-    if (!place_ready(b, si, now))
-        return SB_FULL;
-    if (p->gen == SB_MAX_BOOKINGS)
-        return SB_NOMEM;
-    b->slots[p->slot].booked--;
-    give_back(b, p->slot, now);
-    if (to != from) {
-        sticker_back(b, p->slot);
-        sticker_take(b, to);
+    bool over;
+    sb_status st = SB_OK;
+    if (!place_take(b, si, now, &over))
+        st = SB_FULL;
+    else if (p->gen == SB_MAX_BOOKINGS)
+        st = SB_NOMEM;
+    if (st != SB_OK) {
+        if (st == SB_NOMEM && over)
+            place_free(b, si, now);
+        if (to != was)
+            shelf_give(b, to, 1);
+        return st;
     }
     p->slot = si;
     p->gen++;
-    changed(p);
+    p->changes = plus_changes(p->changes, 1);
+    b->slots[from].booked--;
     b->slots[si].booked++;
+    if (to != was)
+        shelf_give(b, was, 1);
+    slot_release(b, from, now);
     *seal = (sealing){n, p->gen};
     return SB_OK;
 }
@@ -864,7 +1307,7 @@ b_reschedule(void *h, uint32_t bsn, sb_slot where, char code[SB_CODE_SIZE])
     if (si == NIL)
         return SB_INVALID_ARG;
     uint64_t raw = clock_raw(b);
-    sealing seal;
+    sealing seal = {0, 0};
     pthread_mutex_lock(&b->lock);
     sb_status st = reschedule(b, bsn, si, raw, &seal);
     pthread_mutex_unlock(&b->lock);
@@ -873,26 +1316,240 @@ b_reschedule(void *h, uint32_t bsn, sb_slot where, char code[SB_CODE_SIZE])
     return st;
 }
 
+/* ---- families --------------------------------------------------------------------- */
+
+/* Claims person n for the family being booked: off the waiting list, a dead
+ * hold dropped (its place freed at once, before the next member is
+ * claimed, as in slotbook), the link to an earlier family ended.  Until the
+ * family is booked the person is as before it: nothing, or a hold that ran
+ * out. */
+static void
+claim(baseline *b, uint32_t n, uint64_t now)
+{
+    person *p = &b->people[n];
+    bool expired = p->state == P_HELD || p->state == P_EXPIRED;
+    uint32_t dead = replace(b, n);
+    p->state = expired ? P_EXPIRED : P_NONE;
+    drop_dead(b, dead, now);
+}
+
+/* Claims the members in order of their person numbers, then books the
+ * family: SB_OK, or SB_DUPLICATE with *blocker when a member has a place by
+ * now (the family's own reclaims gave a waiting member a hold). */
+static sb_status
+claim_and_commit(baseline *b, const uint32_t *num, unsigned n, uint32_t si, uint64_t now,
+                 unsigned *blocker, sealing *seal)
+{
+    family *f = &b->families[b->families_used++]; /* used even if stopped, as in slotbook */
+    unsigned order[SB_FAMILY_MAX];
+    for (unsigned i = 0; i < n; i++) {
+        unsigned j = i;
+        for (; j > 0 && num[order[j - 1]] > num[i]; j--)
+            order[j] = order[j - 1];
+        order[j] = i;
+    }
+    for (unsigned k = 0; k < n; k++) {
+        if (active(&b->people[num[order[k]]], now)) {
+            *blocker = order[k];
+            return SB_DUPLICATE;
+        }
+        claim(b, num[order[k]], now);
+    }
+    uint32_t base = 0, gen = b->people[num[0]].gen;
+    for (unsigned i = 0; i < n; i++)
+        base = b->people[num[i]].changes > base ? b->people[num[i]].changes : base;
+    *f = (family){.slot = si, .n = (uint8_t)n, .state = F_BOOKED, .base = (uint8_t)base};
+    f->changes = f->base;
+    f->gen = f->gen0 = (uint16_t)(gen + 1);
+    for (unsigned i = 0; i < n; i++) {
+        f->member[i] = num[i];
+        b->people[num[i]].state = P_MEMBER;
+        b->people[num[i]].fam = (uint32_t)(f - b->families);
+        b->people[num[i]].slot = si;
+    }
+    b->people[num[0]].gen = f->gen;
+    b->slots[si].booked += n;
+    *seal = (sealing){num[0], f->gen};
+    return SB_OK;
+}
+
+/* Statuses in the order of sb_book_group, each step where slotbook takes
+ * it. */
+static sb_status
+book_group(baseline *b, const uint32_t *bsns, unsigned n, uint32_t si, uint64_t raw,
+           unsigned *blocker, sealing *seal)
+{
+    uint16_t location = location_of(b, si);
+    if (!b->open[location])
+        return SB_CLOSED;
+    uint64_t now = clock_fold(b, raw);
+    uint32_t num[SB_FAMILY_MAX], leader_gen = 0;
+    for (unsigned i = 0; i < n; i++) {
+        num[i] = person_find(b, bsns[i]);
+        if (num[i] != NIL && active(&b->people[num[i]], now)) {
+            *blocker = i;
+            return SB_DUPLICATE;
+        }
+        if (i == 0 && num[0] != NIL)
+            leader_gen = b->people[num[0]].gen;
+    }
+    if (!stock_take(b, location, n, now))
+        return SB_NO_STOCK;
+    if (!places_take(b, si, n, now)) {
+        shelf_give(b, location, n);
+        return SB_FULL;
+    }
+    sb_status st = SB_OK;
+    if (leader_gen == SB_MAX_BOOKINGS) {
+        *blocker = 0;
+        st = SB_NOMEM;
+    } else if (b->families_used >= b->max_families) {
+        st = SB_NOMEM;
+    }
+    /* New members are stored in the caller's order; those stored before one
+     * past max_people stay, as in slotbook. */
+    for (unsigned i = 0; st == SB_OK && i < n; i++) {
+        if (num[i] == NIL && b->npeople == b->max_people) {
+            *blocker = i;
+            st = SB_NOMEM;
+        } else if (num[i] == NIL) {
+            num[i] = person_insert(b, bsns[i]);
+        }
+    }
+    if (st == SB_OK)
+        st = claim_and_commit(b, num, n, si, now, blocker, seal);
+    if (st != SB_OK)
+        shelf_give(b, location, n);
+    return st;
+}
+
+/* The arguments, checked before any state as in slotbook: *blocker names
+ * the member a status is about, else n. */
+static sb_status
+group_checked(const baseline *b, const uint32_t *bsns, unsigned n, sb_slot where, unsigned *blocker,
+              uint32_t *si)
+{
+    if (!bsns || n == 0 || n > SB_FAMILY_MAX)
+        return SB_INVALID_ARG;
+    for (unsigned i = 0; i < n; i++) {
+        *blocker = i;
+        if (!sb_bsn_valid(bsns[i]))
+            return SB_INVALID_ID;
+    }
+    for (unsigned i = 0; i < n; i++) {
+        *blocker = i;
+        for (unsigned j = 0; j < i; j++)
+            if (bsns[j] == bsns[i])
+                return SB_INVALID_ARG;
+    }
+    *blocker = n;
+    *si = slot_index(b, where);
+    return *si == NIL ? SB_INVALID_ARG : SB_OK;
+}
+
+static sb_status
+b_book_group(void *h, const uint32_t *bsns, unsigned n, sb_slot where, char code[SB_CODE_SIZE],
+             unsigned *blocker)
+{
+    baseline *b = h;
+    unsigned mine;
+    if (!blocker)
+        blocker = &mine;
+    *blocker = n;
+    if (!b || !code)
+        return SB_INVALID_ARG;
+    uint32_t si;
+    sb_status st = group_checked(b, bsns, n, where, blocker, &si);
+    if (st != SB_OK)
+        return st;
+    uint64_t raw = clock_raw(b);
+    sealing seal = {0, 0};
+    pthread_mutex_lock(&b->lock);
+    st = book_group(b, bsns, n, si, raw, blocker, &seal);
+    pthread_mutex_unlock(&b->lock);
+    if (st == SB_OK)
+        sb__code_seal(&b->keys, seal.number, seal.gen, code);
+    return st;
+}
+
+/* ---- the waiting list's calls ----------------------------------------------------- */
+
+/* Statuses in the order of sb_wait, after the arguments. */
+static sb_status
+wait_join(baseline *b, uint32_t bsn, uint16_t location, uint32_t from, uint32_t to, uint64_t raw)
+{
+    if (!b->open[location])
+        return SB_CLOSED;
+    uint64_t now = clock_fold(b, raw);
+    uint32_t n = person_find(b, bsn);
+    if (n != NIL && (active(&b->people[n], now) || b->people[n].state == P_WAITING))
+        return SB_DUPLICATE;
+    /* The list before the person table: a full list stores nobody. */
+    if (b->wait[location].count >= b->max_waiting)
+        return SB_NOMEM;
+    if (n == NIL && b->npeople == b->max_people)
+        return SB_NOMEM;
+    if (n == NIL)
+        n = person_insert(b, bsn);
+    uint32_t dead = replace(b, n);
+    b->people[n].state = P_NONE;
+    drop_dead(b, dead, now); /* to those already waiting: the joiner is not on the list yet */
+    wait_append(b, n, location, from, to);
+    return SB_OK;
+}
+
+static sb_status
+b_wait(void *h, uint32_t bsn, uint16_t location, int32_t from_day, int32_t to_day)
+{
+    baseline *b = h;
+    if (!b)
+        return SB_INVALID_ARG;
+    int64_t from = (int64_t)from_day - b->first_day, to = (int64_t)to_day - b->first_day;
+    if (from < 0)
+        from = 0;
+    if (to >= b->days)
+        to = (int64_t)b->days - 1;
+    if (!sb_bsn_valid(bsn))
+        return SB_INVALID_ID;
+    if (!b->wait || location >= b->locations || from > to)
+        return SB_INVALID_ARG;
+    uint64_t raw = clock_raw(b);
+    pthread_mutex_lock(&b->lock);
+    sb_status st = wait_join(b, bsn, location, (uint32_t)from, (uint32_t)to, raw);
+    pthread_mutex_unlock(&b->lock);
+    return st;
+}
+
 /* ---- lookup, verify, redeem ------------------------------------------------------- */
 
 static void
-fill(const baseline *b, const person *p, sb_state state, sb_booking *out)
+fill(const baseline *b, uint32_t bsn, uint32_t si, sb_state state, uint64_t deadline,
+     sb_booking *out)
 {
     if (!out)
         return;
-    *out = (sb_booking){.bsn = p->bsn,
-                        .slot = slot_of(b, p->slot),
+    *out = (sb_booking){.bsn = bsn,
+                        .slot = slot_of(b, si),
                         .state = state,
-                        .deadline_ms = state == SB_STATE_HELD ? b->epoch_ms + p->deadline : 0};
+                        .deadline_ms = state == SB_STATE_HELD ? b->epoch_ms + deadline : 0};
 }
 
-/* The public state of an active person. */
-static sb_state
-state_of(const person *p)
+/* An active person's hold, booking or redeemed booking, a member's
+ * included. */
+static void
+fill_active(baseline *b, uint32_t n, sb_booking *out)
 {
-    return p->state == P_HELD     ? SB_STATE_HELD
-           : p->state == P_BOOKED ? SB_STATE_BOOKED
-                                  : SB_STATE_REDEEMED;
+    const person *p = &b->people[n];
+    if (p->state == P_MEMBER) {
+        const family *f = family_of(b, p);
+        bool redeemed = f->redeemed >> member_index(f, n) & 1u;
+        fill(b, p->bsn, f->slot, redeemed ? SB_STATE_REDEEMED : SB_STATE_BOOKED, 0, out);
+        return;
+    }
+    sb_state state = p->state == P_HELD     ? SB_STATE_HELD
+                     : p->state == P_BOOKED ? SB_STATE_BOOKED
+                                            : SB_STATE_REDEEMED;
+    fill(b, p->bsn, p->slot, state, p->deadline, out);
 }
 
 static sb_status
@@ -901,11 +1558,19 @@ lookup(baseline *b, uint32_t bsn, uint64_t raw, sb_booking *out)
     uint32_t n = person_find(b, bsn);
     if (n == NIL)
         return SB_NOT_FOUND;
-    uint64_t now = now_at(b, raw);
+    uint64_t now = clock_fold(b, raw);
     const person *p = &b->people[n];
+    if (p->state == P_WAITING) {
+        *out = (sb_booking){.bsn = bsn,
+                            .slot = {(uint16_t)p->slot, 0, b->first_day + p->wfrom},
+                            .state = SB_STATE_WAITING,
+                            .position = wait_position(b, n),
+                            .last_day = b->first_day + p->wto};
+        return SB_OK;
+    }
     if (!active(p, now))
         return SB_NOT_FOUND;
-    fill(b, p, state_of(p), out);
+    fill_active(b, n, out);
     return SB_OK;
 }
 
@@ -924,26 +1589,63 @@ b_lookup(void *h, uint32_t bsn, sb_booking *out)
     return st;
 }
 
+/* A family's code (the leader's number, gen) presented by member q (its
+ * leader included): per member, SB_USED once that member was redeemed. */
+static sb_status
+family_present(baseline *b, uint32_t q, uint32_t leader, uint32_t gen, bool redeem, sb_booking *out)
+{
+    family *f = family_of(b, &b->people[q]);
+    unsigned i = member_index(f, q);
+    bool is_leader = q == leader;
+    if (gen > f->gen) /* never issued, or the leader's after the family */
+        return is_leader ? SB_FORGED : SB_WRONG_HOLDER;
+    if (gen < f->gen) /* an older code of the family, or the leader's own before it */
+        return is_leader || gen >= f->gen0 ? SB_CANCELLED : SB_WRONG_HOLDER;
+    if (f->redeemed >> i & 1u) {
+        fill(b, b->people[q].bsn, f->slot, SB_STATE_REDEEMED, 0, out);
+        return SB_USED;
+    }
+    if (f->state == F_CANCELLED)
+        return SB_CANCELLED;
+    if (!redeem) {
+        fill(b, b->people[q].bsn, f->slot, SB_STATE_BOOKED, 0, out);
+        return SB_OK;
+    }
+    f->redeemed |= (uint8_t)(1u << i);
+    b->slots[f->slot].booked--;
+    b->slots[f->slot].redeemed++;
+    return SB_OK;
+}
+
 /* verify (redeem == false) and redeem, under the lock, for a code that
- * opened to (number, gen). */
+ * opened to (number, gen).  A genuine code shown with another BSN is
+ * checked against that person's family: a member of a family the code's
+ * person leads, who has made no change of their own since (their family
+ * link, as slotbook's person word), may show the family's code. */
 static sb_status
 present(baseline *b, uint32_t number, uint32_t gen, uint32_t bsn, bool redeem, sb_booking *out)
 {
     if (number >= b->npeople)
         return SB_FORGED; /* a number never given to anyone */
     person *p = &b->people[number];
-    if (p->bsn != bsn)
-        return SB_WRONG_HOLDER;
+    if (p->bsn != bsn) {
+        uint32_t q = person_find(b, bsn);
+        if (q == NIL || b->people[q].fam == NIL || family_of(b, &b->people[q])->member[0] != number)
+            return SB_WRONG_HOLDER;
+        return family_present(b, q, number, gen, redeem, out);
+    }
+    if (p->state == P_MEMBER && family_of(b, p)->member[0] == number)
+        return family_present(b, number, number, gen, redeem, out);
     if (gen > p->gen)
         return SB_FORGED; /* same key, but never issued here */
     if (gen < p->gen || (p->state != P_BOOKED && p->state != P_REDEEMED))
         return SB_CANCELLED;
     if (p->state == P_REDEEMED) {
-        fill(b, p, SB_STATE_REDEEMED, out);
+        fill(b, bsn, p->slot, SB_STATE_REDEEMED, 0, out);
         return SB_USED;
     }
     if (!redeem) {
-        fill(b, p, SB_STATE_BOOKED, out);
+        fill(b, bsn, p->slot, SB_STATE_BOOKED, 0, out);
         return SB_OK;
     }
     p->state = P_REDEEMED;
@@ -992,7 +1694,7 @@ b_slot_read(void *h, sb_slot where, sb_slot_info *out)
         return SB_INVALID_ARG;
     uint64_t raw = clock_raw(b);
     pthread_mutex_lock(&b->lock);
-    *out = slot_info(b, &b->slots[si], now_at(b, raw));
+    *out = slot_info(b, &b->slots[si], clock_fold(b, raw));
     pthread_mutex_unlock(&b->lock);
     return SB_OK;
 }
@@ -1007,7 +1709,7 @@ next_free(baseline *b, uint16_t location, int32_t from_day, uint64_t raw, sb_slo
         first = 0;
     if (first >= b->days)
         return SB_FULL;
-    uint64_t now = now_at(b, raw);
+    uint64_t now = clock_fold(b, raw);
     uint32_t begin = ((uint32_t)location * b->days + (uint32_t)first) * b->windows;
     uint32_t end = ((uint32_t)location + 1) * b->days * b->windows;
     for (uint32_t i = begin; i < end; i++) {
@@ -1032,20 +1734,16 @@ b_next_free(void *h, uint16_t location, int32_t from_day, sb_slot *out)
     return st;
 }
 
-/* Person n's live hold, booking or redeemed booking in *out, when it is at
- * location on a day in [from_day, to_day]. */
+/* Person n's live hold, booking or redeemed booking (a family's included)
+ * in *out, when it is at location on a day in [from_day, to_day]. */
 static bool
-booking_at(const baseline *b, uint32_t n, uint64_t now, uint16_t location, int32_t from_day,
+booking_at(baseline *b, uint32_t n, uint64_t now, uint16_t location, int32_t from_day,
            int32_t to_day, sb_booking *out)
 {
-    const person *p = &b->people[n];
-    if (!active(p, now))
+    if (!active(&b->people[n], now))
         return false;
-    sb_slot s = slot_of(b, p->slot);
-    if (s.location != location || s.day < from_day || s.day > to_day)
-        return false;
-    fill(b, p, state_of(p), out);
-    return true;
+    fill_active(b, n, out);
+    return out->slot.location == location && out->slot.day >= from_day && out->slot.day <= to_day;
 }
 
 /* Each person is read under the lock and called back without it, so fn may
@@ -1059,7 +1757,7 @@ b_each_booking(void *h, uint16_t location, int32_t from_day, int32_t to_day, sb_
         return SB_INVALID_ARG;
     uint64_t raw = clock_raw(b);
     pthread_mutex_lock(&b->lock);
-    uint64_t now = now_at(b, raw);
+    uint64_t now = clock_fold(b, raw);
     pthread_mutex_unlock(&b->lock);
     for (uint32_t n = 0;; n++) {
         sb_booking bk;
@@ -1112,11 +1810,10 @@ b_expire(void *h)
         return 0;
     uint64_t raw = clock_raw(b);
     pthread_mutex_lock(&b->lock);
-    uint64_t now = now_at(b, raw);
+    uint64_t now = clock_fold(b, raw);
     size_t n = 0;
     for (uint32_t i = 0; i < b->nslots; i++)
-        while (reclaim_oldest(b, i, now))
-            n++;
+        n += slot_expire(b, i, now);
     pthread_mutex_unlock(&b->lock);
     return n;
 }
@@ -1129,7 +1826,8 @@ typedef struct audit {
     sb_audit_report r;
     char *msg;
     size_t msg_size;
-    uint32_t *count; /* per slot: held people, booked people, redeemed people, pending */
+    uint32_t *count;   /* per slot: hold records, booked people, redeemed people */
+    uint32_t *waiting; /* per location: waiting people */
 } audit;
 
 static void violation(audit *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -1145,6 +1843,28 @@ violation(audit *a, const char *fmt, ...)
     }
 }
 
+/* A member counts where the family is: booked, or redeemed. */
+static void
+audit_member(audit *a, uint32_t n)
+{
+    const baseline *b = a->b;
+    const person *p = &b->people[n];
+    if (p->fam >= b->families_used) {
+        violation(a, "BSN %09u is in family %u that was never made", p->bsn, p->fam);
+        return;
+    }
+    const family *f = &b->families[p->fam];
+    unsigned i = 0;
+    while (i < f->n && f->member[i] != n)
+        i++;
+    bool redeemed = i < f->n && (f->redeemed >> i & 1u);
+    if (i == f->n || (f->state != F_BOOKED && !redeemed))
+        violation(a, "BSN %09u is a member of family %u, which lacks them or ended", p->bsn,
+                  p->fam);
+    else
+        a->count[3 * (size_t)f->slot + 1 + redeemed]++;
+}
+
 /* Every stored person is found at their own number, and counted where
  * their state says. */
 static void
@@ -1156,18 +1876,65 @@ audit_people(audit *a)
         a->r.people++;
         if (person_find(b, p->bsn) != n)
             violation(a, "BSN %09u is not found at its number %u", p->bsn, n);
-        if (p->state == P_HELD || p->state == P_BOOKED || p->state == P_REDEEMED) {
+        if (p->state == P_MEMBER) {
+            audit_member(a, n);
+        } else if (p->state == P_WAITING) {
+            if (!b->wait || p->slot >= b->locations || p->wfrom > p->wto || p->wto >= b->days)
+                violation(a, "BSN %09u waits where there is no list", p->bsn);
+            else
+                a->waiting[p->slot]++;
+        } else if (p->state == P_HELD || p->state == P_BOOKED || p->state == P_REDEEMED) {
             if (p->slot >= b->nslots)
                 violation(a, "BSN %09u has slot %u outside the engine", p->bsn, p->slot);
             else
-                a->count[4 * (size_t)p->slot + p->state - P_HELD]++;
+                a->count[3 * (size_t)p->slot + p->state - P_HELD]++;
         }
     }
 }
 
-/* The slot's hold list: linked both ways, held people only, by deadline. */
-static uint32_t
-audit_holds(audit *a, uint32_t si)
+/* Every member of a booked family points at it. */
+static void
+audit_families(audit *a)
+{
+    const baseline *b = a->b;
+    for (uint32_t f = 0; f < b->families_used; f++) {
+        const family *fam = &b->families[f];
+        for (unsigned i = 0; fam->n > 0 && i < fam->n; i++) {
+            const person *p = &b->people[fam->member[i]];
+            bool in = fam->state == F_BOOKED || (fam->redeemed >> i & 1u);
+            if (in && (p->state != P_MEMBER || p->fam != f))
+                violation(a, "family %u: member %u does not point at it", f, fam->member[i]);
+        }
+    }
+}
+
+/* Each location's waiting list: linked both ways, waiting people of that
+ * location only, as many as its count. */
+static void
+audit_waiting(audit *a)
+{
+    const baseline *b = a->b;
+    for (uint32_t loc = 0; b->wait && loc < b->locations; loc++) {
+        const waitq *q = &b->wait[loc];
+        uint32_t len = 0, prev = NIL;
+        for (uint32_t n = q->first; n != NIL && len <= b->npeople; n = b->people[n].next) {
+            const person *p = &b->people[n];
+            if (p->state != P_WAITING || p->slot != loc || p->prev != prev)
+                violation(a, "location %u: waiting list broken at person %u", loc, n);
+            prev = n;
+            len++;
+        }
+        if (q->last != prev || len != q->count || len != a->waiting[loc] ||
+            q->count > b->max_waiting)
+            violation(a, "location %u: %u waiting, %u in its list, %u people", loc, q->count, len,
+                      a->waiting[loc]);
+    }
+}
+
+/* The slot's hold list (linked both ways, held people only, by deadline)
+ * and its delayed releases (by due time). */
+static void
+audit_lists(audit *a, uint32_t si, uint32_t *holds, uint32_t *releases)
 {
     const baseline *b = a->b;
     uint32_t len = 0, prev = NIL;
@@ -1183,7 +1950,18 @@ audit_holds(audit *a, uint32_t si)
     }
     if (b->slots[si].last != prev)
         violation(a, "slot %u: hold list does not end at its last", si);
-    return len;
+    *holds = len;
+    len = 0;
+    last = 0;
+    for (uint32_t k = b->slots[si].releases; k != NIL && len <= b->nodes_max;
+         k = b->nodes[k].next) {
+        if (b->nodes[k].until < last)
+            violation(a, "slot %u: delayed releases out of order", si);
+        a->r.pending += b->nodes[k].until > a->now;
+        last = b->nodes[k].until;
+        len++;
+    }
+    *releases = len;
 }
 
 static void
@@ -1191,43 +1969,30 @@ audit_slot(audit *a, uint32_t si)
 {
     const baseline *b = a->b;
     const slot *s = &b->slots[si];
-    const uint32_t *c = &a->count[4 * (size_t)si];
-    uint32_t len = audit_holds(a, si);
+    const uint32_t *c = &a->count[3 * (size_t)si];
+    uint32_t holds, releases;
+    audit_lists(a, si, &holds, &releases);
     a->r.slots++;
     a->r.capacity += s->capacity;
     a->r.booked += s->booked;
     a->r.redeemed += s->redeemed;
-    a->r.pending += s->pending;
     if (taken(s) > s->capacity)
         violation(a, "slot %u: %" PRIu64 " places taken of %u", si, taken(s), s->capacity);
-    if (len != s->holds || c[0] != s->holds)
-        violation(a, "slot %u: %u holds, %u in its list, %u people", si, s->holds, len, c[0]);
+    if (holds != s->holds || c[0] != s->holds)
+        violation(a, "slot %u: %u holds, %u in its list, %u people", si, s->holds, holds, c[0]);
     if (c[1] != s->booked || c[2] != s->redeemed)
         violation(a, "slot %u: counters booked %u redeemed %u, people %u and %u", si, s->booked,
                   s->redeemed, c[1], c[2]);
-    if (c[3] != s->pending)
-        violation(a, "slot %u: %u pending, %u in the heap", si, s->pending, c[3]);
+    if (releases != s->pending)
+        violation(a, "slot %u: %u pending, %u in its list", si, s->pending, releases);
     if ((uint64_t)s->holds + s->pending > b->holds_per_slot)
         violation(a, "slot %u: %u holds and %u pending past %u seats", si, s->holds, s->pending,
                   b->holds_per_slot);
 }
 
-static void
-audit_heap(audit *a)
-{
-    const baseline *b = a->b;
-    for (size_t i = 0; i < b->nheap; i++) {
-        uint32_t si = (uint32_t)(b->heap[i] & HEAP_SLOT_MASK);
-        if (si >= b->nslots || (i > 0 && b->heap[(i - 1) / 2] > b->heap[i]))
-            violation(a, "pending heap broken at %zu", i);
-        else
-            a->count[4 * (size_t)si + 3]++;
-    }
-}
-
-/* Every location's stickers: on the shelf + held, booked or redeemed there
- * = added (a hold that ran out keeps its sticker until it is reclaimed, a
- * redeemed booking used its sticker up). */
+/* Every location's stickers: on the shelf + held (a hold that ran out keeps
+ * its sticker until it is reclaimed), booked or redeemed there (a redeemed
+ * booking used its sticker up) = added. */
 static void
 audit_stock(audit *a)
 {
@@ -1236,8 +2001,8 @@ audit_stock(audit *a)
     for (uint32_t loc = 0; b->stock && loc < b->locations; loc++) {
         uint64_t out = 0;
         for (uint32_t si = loc * per; si < (loc + 1u) * per; si++)
-            out += (uint64_t)a->count[4 * (size_t)si] + a->count[4 * (size_t)si + 1] +
-                   a->count[4 * (size_t)si + 2];
+            out += (uint64_t)a->count[3 * (size_t)si] + a->count[3 * (size_t)si + 1] +
+                   a->count[3 * (size_t)si + 2];
         const shelf *sh = &b->stock[loc];
         if (sh->available + out != sh->added)
             violation(a,
@@ -1256,19 +2021,25 @@ b_audit(void *h, sb_audit_report *out, char *msg, size_t msg_size)
     audit a = {.b = b, .msg = msg, .msg_size = msg_size};
     if (msg && msg_size)
         msg[0] = '\0';
-    a.count = calloc((size_t)b->nslots * 4, sizeof *a.count);
-    if (!a.count)
+    a.count = calloc((size_t)b->nslots * 3, sizeof *a.count);
+    a.waiting = calloc(b->locations, sizeof *a.waiting);
+    if (!a.count || !a.waiting) {
+        free(a.count);
+        free(a.waiting);
         return SB_NOMEM;
+    }
     uint64_t raw = clock_raw(b);
     pthread_mutex_lock(&b->lock);
-    a.now = now_at(b, raw);
+    a.now = clock_fold(b, raw);
     audit_people(&a);
-    audit_heap(&a);
+    audit_families(&a);
+    audit_waiting(&a);
     for (uint32_t i = 0; i < b->nslots; i++)
         audit_slot(&a, i);
     audit_stock(&a);
     pthread_mutex_unlock(&b->lock);
     free(a.count);
+    free(a.waiting);
     if (out)
         *out = a.r;
     return a.r.violations ? SB_CORRUPT : SB_OK;
@@ -1295,5 +2066,7 @@ const sb_driver sb_driver_mutex = {
     .stock_read = b_stock_read,
     .each_booking = b_each_booking,
     .expire = b_expire,
+    .book_group = b_book_group,
+    .wait = b_wait,
     .audit = b_audit,
 };

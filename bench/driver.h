@@ -31,6 +31,10 @@ typedef struct sb_driver {
     sb_status (*each_booking)(void *h, uint16_t location, int32_t from_day, int32_t to_day,
                               sb_booking_fn fn, void *ctx);
     size_t (*expire)(void *h);
+    /* sb_book_group_blocker (blocker may be NULL) and sb_wait. */
+    sb_status (*book_group)(void *h, const uint32_t *bsns, unsigned n, sb_slot slot,
+                            char code[SB_CODE_SIZE], unsigned *blocker);
+    sb_status (*wait)(void *h, uint32_t bsn, uint16_t location, int32_t from_day, int32_t to_day);
     /* Full invariant walk of a quiescent engine: SB_OK or SB_CORRUPT. */
     sb_status (*audit)(void *h, sb_audit_report *out, char *msg, size_t msg_size);
 } sb_driver;

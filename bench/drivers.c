@@ -124,6 +124,19 @@ drv_expire(void *h)
 }
 
 static sb_status
+drv_book_group(void *h, const uint32_t *bsns, unsigned n, sb_slot slot, char code[SB_CODE_SIZE],
+               unsigned *blocker)
+{
+    return sb_book_group_blocker(h, bsns, n, slot, code, blocker);
+}
+
+static sb_status
+drv_wait(void *h, uint32_t bsn, uint16_t location, int32_t from_day, int32_t to_day)
+{
+    return sb_wait(h, bsn, location, from_day, to_day);
+}
+
+static sb_status
 drv_audit(void *h, sb_audit_report *out, char *msg, size_t msg_size)
 {
     return sb_audit(h, out, msg, msg_size);
@@ -150,5 +163,7 @@ const sb_driver sb_driver_slotbook = {
     .stock_read = drv_stock_read,
     .each_booking = drv_each_booking,
     .expire = drv_expire,
+    .book_group = drv_book_group,
+    .wait = drv_wait,
     .audit = drv_audit,
 };

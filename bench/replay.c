@@ -258,6 +258,9 @@ print_tables(const sb_trace *t, const config *c, engine_runs *e, unsigned ne)
     if (m[0]->skipped)
         printf("  (%llu verifies/redeems skipped: the person held no code to show)\n",
                (unsigned long long)m[0]->skipped);
+    if (m[0]->members)
+        printf("  (%llu member records replayed in their families' book_group calls)\n",
+               (unsigned long long)m[0]->members);
     for (unsigned i = 0; i < ne; i++)
         for (unsigned r = 0; r < e[i].n; r++)
             if (e[i].runs[r]->audit != SB_OK)
@@ -288,17 +291,19 @@ print_json(const sb_trace *t, const config *c, engine_runs *e, unsigned ne)
                (unsigned long long)sb_hist_quantile(h, 0.99), (unsigned long long)p999[i],
                (unsigned long long)sb_hist_quantile(h, 1.0));
         printf("\"rss_bytes\":%llu,\"peak_rss_bytes\":%llu,\"people\":%llu,\"audit\":\"%s\","
-               "\"ops\":{",
+               "\"skipped\":%llu,\"members\":%llu,\"ops\":{",
                (unsigned long long)m->rss_bytes, (unsigned long long)m->peak_rss_bytes,
-               (unsigned long long)m->people, sb_status_name(m->audit));
+               (unsigned long long)m->people, sb_status_name(m->audit),
+               (unsigned long long)m->skipped, (unsigned long long)m->members);
         bool first = true;
         for (unsigned op = 1; op < TOP_COUNT; op++) {
             if (!m->op_calls[op])
                 continue;
             const sb_hist *oh = all_latency(&e[i], (int)op);
-            printf("%s\"%s\":{\"calls\":%llu,\"p50_ns\":%llu,\"p99_ns\":%llu,\"p999_ns\":%llu,"
-                   "\"max_ns\":%llu,\"outcomes\":{",
+            printf("%s\"%s\":{\"calls\":%llu,\"time_share\":%.4f,\"p50_ns\":%llu,\"p99_ns\":%llu,"
+                   "\"p999_ns\":%llu,\"max_ns\":%llu,\"outcomes\":{",
                    first ? "" : ",", sb_trace_op_name(op), (unsigned long long)m->op_calls[op],
+                   (double)m->latency[op].sum / (double)(m->all.sum ? m->all.sum : 1),
                    (unsigned long long)sb_hist_quantile(oh, 0.5),
                    (unsigned long long)sb_hist_quantile(oh, 0.99),
                    (unsigned long long)sb_hist_quantile(oh, 0.999),

@@ -2,8 +2,10 @@
  * Replaying a trace against an engine, as fast as it goes (or at the
  * recorded pace), from several threads.
  *
- * Each person's records go to one thread (by a hash of the BSN), so a
- * person's calls keep their order; administration records (open, close,
+ * Each person's records go to one thread (by a hash of the BSN; the
+ * members of a family by their leader's, so a family's calls keep their
+ * order too), so a person's calls keep their order; a book_group and its
+ * member records are one call.  Administration records (open, close,
  * release, stock) are run by one thread between barriers, so every call
  * sees the releases, openings and sticker deliveries that came before it in
  * the trace.  The engine's
@@ -39,6 +41,7 @@ typedef struct sb_replay_result {
     double seconds;   /* wall time of the replay, set-up excluded */
     uint64_t calls;   /* calls made (records replayed, less skipped) */
     uint64_t skipped; /* verify/redeem of a person holding no code yet */
+    uint64_t members; /* member records, replayed with their book_group */
     uint64_t op_calls[TOP_COUNT];
     uint64_t outcomes[TOP_COUNT][32]; /* by sb_status */
     sb_hist latency[TOP_COUNT];

@@ -165,9 +165,13 @@ people_build(people *p, const sb_trace *t)
     return 0;
 }
 
-/* A person's latest and previous codes, 80 bits each as two words. */
+/* A person's latest and previous codes, 80 bits each as two words, and
+ * the family booking (its book_group record + 1) that gave them their
+ * latest, 0 when their own call did: a family moved by any member gives
+ * every member who is still with it the new code. */
 typedef struct codes {
     _Atomic uint64_t latest[2], previous[2];
+    _Atomic uint32_t family;
 } codes;
 
 static void
@@ -255,13 +259,15 @@ typedef struct segment {
 } segment;
 
 typedef struct plan {
-    uint32_t *owner; /* per record: the person whose code it makes or shows */
+    uint32_t *owner; /* per record: the person whose code it makes or shows (a member
+                        record: the member) */
     uint8_t *bucket; /* per record: its timeline bucket */
     size_t nseg;
     segment *seg;
     size_t **mine; /* per thread: record indices, in order */
     size_t *nmine;
     size_t *seg_ends; /* nseg * threads */
+    size_t members;   /* member records: no call of their own */
 } plan;
 
 static void
@@ -276,6 +282,41 @@ plan_free(plan *p, unsigned threads)
     free(p->seg_ends);
     free(p->owner);
     free(p->bucket);
+}
+
+static uint32_t
+key_root(uint32_t *parent, uint32_t i)
+{
+    while (parent[i] != i)
+        i = parent[i] = parent[parent[i]];
+    return i;
+}
+
+/* Per person the BSN whose hash picks their thread: their own, or for the
+ * members of a family (of any family linked to theirs by a shared member)
+ * the same one, so that a family's calls keep their order. */
+static uint32_t *
+thread_keys(const sb_trace *t, const people *pp, const uint32_t *owner)
+{
+    uint32_t *parent = malloc(((size_t)pp->count + 1) * sizeof *parent);
+    uint32_t *key = calloc((size_t)pp->count + 1, sizeof *key);
+    if (!parent || !key) {
+        free(parent);
+        free(key);
+        return NULL;
+    }
+    for (uint32_t i = 0; i <= pp->count; i++)
+        parent[i] = i;
+    for (size_t i = 0; i < t->count; i++) {
+        if (t->recs[i].bsn != 0)
+            key[people_index(pp, t->recs[i].bsn)] = t->recs[i].bsn;
+        if (t->recs[i].op == TOP_MEMBER)
+            parent[key_root(parent, owner[i])] = key_root(parent, owner[i - 1]);
+    }
+    for (uint32_t i = 0; i < pp->count; i++)
+        key[i] = key[key_root(parent, i)];
+    free(parent);
+    return key;
 }
 
 static int
@@ -300,11 +341,16 @@ plan_build(plan *p, const sb_trace *t, const people *pp, unsigned threads)
     p->seg_ends = calloc(nseg * threads, sizeof *p->seg_ends);
     p->mine = calloc(threads, sizeof *p->mine);
     p->nmine = calloc(threads, sizeof *p->nmine);
-    if (!p->seg || !p->seg_ends || !p->mine || !p->nmine)
+    uint32_t *key = thread_keys(t, pp, p->owner);
+    if (!p->seg || !p->seg_ends || !p->mine || !p->nmine || !key) {
+        free(key);
         return -1;
+    }
     for (unsigned i = 0; i < threads; i++)
-        if (!(p->mine[i] = malloc((t->count + 1) * sizeof **p->mine)))
+        if (!(p->mine[i] = malloc((t->count + 1) * sizeof **p->mine))) {
+            free(key);
             return -1;
+        }
     size_t s = 0, i = 0;
     while (i < t->count) {
         segment *g = &p->seg[s];
@@ -315,7 +361,12 @@ plan_build(plan *p, const sb_trace *t, const people *pp, unsigned threads)
         g->admin_end = i;
         for (; i < t->count && !is_admin(t->recs[i].op); i++) {
             const sb_trace_rec *r = &t->recs[i];
-            unsigned who = (unsigned)((r->bsn ? mix(r->bsn) >> 7 : i) % threads);
+            if (r->op == TOP_MEMBER) { /* replayed with its book_group */
+                p->members++;
+                continue;
+            }
+            uint32_t k = r->bsn ? key[people_index(pp, r->bsn)] : 0;
+            unsigned who = (unsigned)((k ? mix(k) >> 7 : i) % threads);
             p->mine[who][p->nmine[who]++] = i;
         }
         for (unsigned k = 0; k < threads; k++)
@@ -323,6 +374,7 @@ plan_build(plan *p, const sb_trace *t, const people *pp, unsigned threads)
         s++;
     }
     p->nseg = s;
+    free(key);
     return 0;
 }
 
@@ -413,11 +465,59 @@ pace(local *l, uint64_t t)
     }
 }
 
+/* A book_group record and its members: one call.  On SB_OK every member
+ * keeps the family's code, linked to the family. */
 static sb_status
-call(local *l, const sb_trace_rec *r, uint32_t owner, bool *skipped)
+call_group(shared *sh, size_t index, char code[SB_CODE_SIZE])
+{
+    const sb_trace_rec *r = &sh->t->recs[index];
+    const uint32_t *owner = sh->plan.owner;
+    uint32_t bsns[SB_FAMILY_MAX];
+    unsigned blocker, n = r->arg;
+    for (unsigned k = 0; k < n; k++)
+        bsns[k] = r[k].bsn;
+    sb_slot slot = {.location = r->location, .window = r->window, .day = r->day};
+    sb_status st = sh->d->book_group(sh->h, bsns, n, slot, code, &blocker);
+    for (unsigned k = 0; st == SB_OK && k < n; k++) {
+        if (owner[index + k] == UINT32_MAX)
+            continue;
+        code_store(&sh->codes[owner[index + k]], code);
+        atomic_store_explicit(&sh->codes[owner[index + k]].family, (uint32_t)index + 1u,
+                              memory_order_relaxed);
+    }
+    return st;
+}
+
+/* A new code of the person's own (book, confirm, reschedule).  A reschedule
+ * by a family's member moved the whole family: the members still with it
+ * get the new code too. */
+static void
+own_code(shared *sh, const sb_trace_rec *r, uint32_t who, const char *code)
+{
+    if (who == UINT32_MAX)
+        return;
+    code_store(&sh->codes[who], code);
+    uint32_t f = atomic_load_explicit(&sh->codes[who].family, memory_order_relaxed);
+    if (r->op != TOP_RESCHEDULE || f == 0) {
+        atomic_store_explicit(&sh->codes[who].family, 0, memory_order_relaxed);
+        return;
+    }
+    const sb_trace_rec *group = &sh->t->recs[f - 1];
+    for (uint32_t k = 0; k < group->arg; k++) {
+        uint32_t m = sh->plan.owner[f - 1 + k];
+        if (m != who && m != UINT32_MAX &&
+            atomic_load_explicit(&sh->codes[m].family, memory_order_relaxed) == f)
+            code_store(&sh->codes[m], code);
+    }
+}
+
+static sb_status
+call(local *l, size_t index, bool *skipped)
 {
     shared *sh = l->sh;
     const sb_driver *d = sh->d;
+    const sb_trace_rec *r = &sh->t->recs[index];
+    uint32_t owner = sh->plan.owner[index];
     sb_slot slot = {.location = r->location, .window = r->window, .day = r->day};
     char code[SB_CODE_SIZE];
     sb_booking b;
@@ -432,9 +532,13 @@ call(local *l, const sb_trace_rec *r, uint32_t owner, bool *skipped)
         st = r->op == TOP_BOOK         ? d->book(sh->h, r->bsn, slot, code)
              : r->op == TOP_RESCHEDULE ? d->reschedule(sh->h, r->bsn, slot, code)
                                        : d->confirm(sh->h, r->bsn, code);
-        if (st == SB_OK && owner != UINT32_MAX)
-            code_store(&sh->codes[owner], code);
+        if (st == SB_OK)
+            own_code(sh, r, owner, code);
         return st;
+    case TOP_BOOK_GROUP:
+        return call_group(sh, index, code);
+    case TOP_WAIT:
+        return d->wait(sh->h, r->bsn, r->location, r->day, (int32_t)((int64_t)r->day + r->arg));
     case TOP_CANCEL:
         return d->cancel(sh->h, r->bsn);
     case TOP_LOOKUP:
@@ -473,7 +577,7 @@ replay_one(local *l, size_t index)
     pace(l, r->t_ms);
     bool skipped = false;
     uint64_t t0 = ticks();
-    sb_status st = call(l, r, l->sh->plan.owner[index], &skipped);
+    sb_status st = call(l, index, &skipped);
     uint64_t dt = ticks() - t0;
     if (skipped) {
         l->skipped++;
@@ -500,7 +604,9 @@ progress(local *l, size_t n)
     uint64_t done = atomic_fetch_add_explicit(&sh->done, n, memory_order_relaxed) + n;
     if (l->id == 0 && sh->o->progress)
         fprintf(stderr, "\r  %s: %5.1f%% of %zu records", sh->d->name,
-                100.0 * (double)done / (double)(sh->t->count ? sh->t->count : 1), sh->t->count);
+                100.0 * (double)(done + sh->plan.members) /
+                    (double)(sh->t->count ? sh->t->count : 1),
+                sh->t->count);
 }
 
 static void *
@@ -624,6 +730,7 @@ sb_replay_run(const sb_trace *t, const sb_driver *d, const sb_replay_opts *o, sb
         goto done;
     }
     out->people = sh->people.count;
+    out->members = sh->plan.members;
     /* Touch the code store now, so its pages are not counted as the engine's
      * (volatile: a compiler may drop a memset of fresh calloc'd memory). */
     volatile char *page = (volatile char *)sh->codes;
@@ -640,6 +747,8 @@ sb_replay_run(const sb_trace *t, const sb_driver *d, const sb_replay_opts *o, sb
     opts.release_delay_ms = t->shape.release_delay_ms;
     opts.max_changes = t->shape.max_changes;
     opts.use_stock = (uint8_t)t->shape.use_stock;
+    opts.max_families = t->shape.max_families;
+    opts.max_waiting = t->shape.max_waiting;
     opts.clock_ms = replay_clock;
     opts.clock_ctx = sh;
     allocator_purge();

@@ -27,10 +27,13 @@ runit(rng *r)
     return (double)(rnext(r) >> 11) / 9007199254740992.0;
 }
 
-/* Records with their order of making, so the sort by time is stable. */
+/* Records with their order of making, so the sort by time is stable;
+ * early ones (the planner's sticker deliveries) go before the others of
+ * their millisecond. */
 typedef struct item {
     sb_trace_rec rec;
     uint64_t seq;
+    bool early;
 } item;
 
 typedef struct gen {
@@ -93,6 +96,8 @@ by_time(const void *a, const void *b)
     const item *x = a, *y = b;
     if (x->rec.t_ms != y->rec.t_ms)
         return x->rec.t_ms < y->rec.t_ms ? -1 : 1;
+    if (x->early != y->early)
+        return x->early ? -1 : 1;
     return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
@@ -141,6 +146,7 @@ shape(sb_trace *out, const char *name, uint64_t seed, uint32_t locations, uint32
     out->shape.max_people = people;
     out->shape.hold_ms = hold_ms;
     out->shape.first_day = sb_day_from_civil(2022, 7, 1);
+    sb_trace_shape_auto(&out->shape); /* as replayed before families and waiting lists */
 }
 
 /* ---- uniform ---------------------------------------------------------------- */
@@ -241,8 +247,11 @@ surge(gen *g, const sb_scenario_params *p, sb_trace *out, char *err, size_t err_
 #define LOCATIONS 7
 #define SEASON_DAYS 184
 #define AMSTERDAM 4
-#define MAX_CHANGES 3     /* cancels and reschedules per person */
-#define SPARE_STICKERS 20 /* a location's first delivery, besides those ordered */
+#define MAX_CHANGES 3       /* cancels and reschedules per person */
+#define SPARE_STICKERS 20   /* a location's first delivery, besides those ordered */
+#define FAMILY_PERMILLE 160 /* booking parties that are families of 2 to 5 */
+#define MAX_WAITING 256     /* waiting places per location */
+#define MAX_MOMENTS 4096    /* sb_expire runs and waves over the season */
 
 /* 2022 dates of each location (planner-2022.md): when booking opens, from
  * which day it has pick-ups, and when it stops (0 = open to the end).  The
@@ -273,6 +282,12 @@ typedef struct season {
      * need a sticker), and the stickers delivered for the day so far. */
     uint32_t wanted[LOCATIONS][SEASON_DAYS], delivered[LOCATIONS][SEASON_DAYS];
     bool stocked[LOCATIONS]; /* had its first delivery */
+    /* When places reach the waiting list: the waves' releases and the
+     * server's sb_expire runs, in time order. */
+    uint64_t moments[MAX_MOMENTS];
+    size_t nmoments;
+    uint8_t is_wave[SEASON_DAYS];
+    uint32_t groups; /* book_group records made */
 } season;
 
 static int32_t
@@ -300,12 +315,18 @@ site_serves(const season *s, unsigned loc, int32_t day)
     return day >= date(x->from_m, x->from_d) && day < close && !outage;
 }
 
+static uint64_t
+wave_time(const season *s, int32_t w)
+{
+    return (uint64_t)(w - s->day0) * MS_DAY + 10 * MS_HOUR;
+}
+
 /* The administration at a wave on day w: open and close locations, release
  * the next two weeks (the first wave: up to 1 August). */
 static void
 wave_admin(gen *g, season *s, int32_t w, uint32_t places)
 {
-    uint64_t t = (uint64_t)(w - s->day0) * MS_DAY + 10 * MS_HOUR;
+    uint64_t t = wave_time(s, w);
     int32_t until = w == s->day0 ? date(8, 1) : w + 15;
     if (until > s->day0 + s->days)
         until = s->day0 + s->days;
@@ -321,29 +342,77 @@ wave_admin(gen *g, season *s, int32_t w, uint32_t places)
         if (until > s->released[loc])
             s->released[loc] = until;
     }
-    for (unsigned h = 0; h < 12; h++)
-        emit(g, t + h * MS_HOUR, TOP_EXPIRE, 0, 0, 0, 0, TC_NONE, 0);
+}
+
+static void
+moment(season *s, uint64_t t)
+{
+    if (s->nmoments < MAX_MOMENTS)
+        s->moments[s->nmoments++] = t;
+}
+
+/* The server's sb_expire runs, which hand the places of holds that ran out
+ * to the waiting list: every 15 minutes in the first three hours of a
+ * wave's surge, every 30 minutes to its end at 16:00, hourly into its
+ * evening, and every four hours from 8:00 to 20:00 on other days.  Each
+ * wave and each run is a moment when places reach the list. */
+static void
+expire_runs(gen *g, season *s)
+{
+    for (int32_t d = 0; d < s->days; d++) {
+        uint64_t day = (uint64_t)d * MS_DAY;
+        if (s->is_wave[d]) {
+            for (uint64_t m = 0; m < 180; m += 15) /* the wave itself at 10:00 first */
+                moment(s, day + 10 * MS_HOUR + m * MS_MIN);
+            for (uint64_t m = 180; m <= 360; m += 30)
+                moment(s, day + 10 * MS_HOUR + m * MS_MIN);
+            for (uint64_t h = 17; h <= 22; h++)
+                moment(s, day + h * MS_HOUR);
+        } else {
+            for (uint64_t h = 8; h <= 20; h += 4)
+                moment(s, day + h * MS_HOUR);
+        }
+    }
+    for (size_t i = 0; i < s->nmoments; i++)
+        if (s->moments[i] % MS_DAY != 10 * MS_HOUR || !s->is_wave[s->moments[i] / MS_DAY])
+            emit(g, s->moments[i], TOP_EXPIRE, 0, 0, 0, 0, TC_NONE, 0);
+}
+
+/* The first moment after t (s->nmoments for none). */
+static size_t
+moment_after(const season *s, uint64_t t)
+{
+    size_t lo = 0, hi = s->nmoments;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (s->moments[mid] <= t)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
 }
 
 /* A reserve the generator makes needs a sticker at loc for day. */
 static void
-want_sticker(season *s, int loc, int32_t day)
+want_sticker(season *s, int loc, int32_t day, uint32_t n)
 {
-    s->wanted[loc][day - s->day0]++;
+    s->wanted[loc][day - s->day0] += n;
 }
 
-/* The stickers of a wave on day w, at the wave's time (so before anybody's
- * call): the IND orders them for the reserves it expects, at most one per
- * place, and some spare the first time, so a shelf holds a little more than
- * the places people book (an empty shelf answers SB_NO_STOCK before a full
- * slot answers SB_FULL).  In the outage no stickers come: Amsterdam, the
- * one location still booking, empties its shelf at the first September
- * wave, and then answers SB_NO_STOCK, but for stickers that cancels and
- * holds running out give back, until the deliveries of 6 October. */
+/* The stickers of a wave on day w, at the wave's time, before its releases
+ * (so a waiting person the release gives a place finds one): the IND
+ * orders them for the reserves it expects, at most one per place, and some
+ * spare the first time, so a shelf holds a little more than the places
+ * people book (an empty shelf answers SB_NO_STOCK before a full slot
+ * answers SB_FULL).  In the outage no stickers come: Amsterdam, the one
+ * location still booking, empties its shelf at the first September wave,
+ * and then answers SB_NO_STOCK, but for stickers that cancels and holds
+ * running out give back, until the deliveries of 6 October. */
 static void
 deliver(gen *g, season *s, int32_t w)
 {
-    uint64_t t = (uint64_t)(w - s->day0) * MS_DAY + 10 * MS_HOUR;
+    uint64_t t = wave_time(s, w);
     bool shortage = w >= s->outage_from && w < date(10, 6);
     for (unsigned loc = 0; loc < LOCATIONS; loc++) {
         uint32_t n = 0, per_day = s->places * SITES[loc].places_permille / 1000;
@@ -361,8 +430,11 @@ deliver(gen *g, season *s, int32_t w)
             n += SPARE_STICKERS;
             s->stocked[loc] = true;
         }
-        if (n > 0)
+        if (n > 0) {
             emit(g, t, TOP_STOCK, 0, (uint16_t)loc, 0, 0, TC_NONE, n);
+            if (!g->failed)
+                g->items[g->n - 1].early = true;
+        }
     }
 }
 
@@ -403,11 +475,13 @@ desk(gen *g, const sb_scenario_params *p, const season *s, uint32_t bsn, int32_t
 }
 
 /* Some people look again a few hours after booking for an earlier day (at
- * their location or another) and move their appointment there; at replay
- * that is SB_FULL unless a place came free.  Returns the day they expect to
- * come to the desk. */
+ * their location or another) and move their appointment there (a family
+ * moves as a whole, `people` of them, by any member's call); at replay that
+ * is SB_FULL unless a place came free.  Returns the day they expect to come
+ * to the desk. */
 static int32_t
-move_earlier(gen *g, season *s, uint32_t bsn, int loc, int32_t day, int32_t w, uint64_t t)
+move_earlier(gen *g, season *s, uint32_t bsn, int loc, int32_t day, int32_t w, uint64_t t,
+             uint32_t people)
 {
     if (!rchance(&g->r, 120))
         return day;
@@ -421,8 +495,8 @@ move_earlier(gen *g, season *s, uint32_t bsn, int loc, int32_t day, int32_t w, u
     t += MS_HOUR + rbelow(&g->r, 4 * MS_HOUR);
     emit(g, t, TOP_NEXT_FREE, bsn, (uint16_t)to, w + 1, 0, TC_NONE, 0);
     emit(g, t + 3000, TOP_RESCHEDULE, bsn, (uint16_t)to, earlier, 0, TC_NONE, 0);
-    if (to != loc) /* inside a location the sticker goes along */
-        want_sticker(s, to, earlier);
+    if (to != loc) /* inside a location the stickers go along */
+        want_sticker(s, to, earlier, people);
     return earlier;
 }
 
@@ -436,11 +510,11 @@ resale(gen *g, season *s, uint32_t bsn, int32_t w)
     int loc = pick_site(g, s, w);
     if (loc < 0 || s->released[loc] <= w + 1)
         return;
-    uint64_t t = (uint64_t)(w - s->day0) * MS_DAY + 10 * MS_HOUR + MS_MIN + rbelow(&g->r, MS_HOUR);
+    uint64_t t = wave_time(s, w) + MS_MIN + rbelow(&g->r, MS_HOUR);
     uint64_t days = (uint64_t)(s->released[loc] - w - 1);
     int32_t day = w + 1 + (int32_t)rbelow(&g->r, days);
     emit(g, t, TOP_BOOK, bsn, (uint16_t)loc, day, 0, TC_NONE, 0);
-    want_sticker(s, loc, day);
+    want_sticker(s, loc, day, 1);
     for (unsigned sale = 0; sale < MAX_CHANGES + 2; sale++) {
         t += MS_HOUR + rbelow(&g->r, 3 * MS_HOUR);
         day = w + 1 + (int32_t)rbelow(&g->r, days);
@@ -448,6 +522,30 @@ resale(gen *g, season *s, uint32_t bsn, int32_t w)
         emit(g, t + MS_MIN, TOP_VERIFY, g->people[rbelow(&g->r, g->npeople)], 0, 0, 0, TC_OF, bsn);
     }
     emit(g, t + MS_HOUR, TOP_CANCEL, bsn, 0, 0, 0, TC_NONE, 0);
+}
+
+/* When a person or a family comes at a wave on day w, after the look-ups
+ * they make first (at locations that book then): 0 when nothing books. */
+static uint64_t
+arrive(gen *g, const season *s, uint32_t bsn, int32_t w, unsigned lookups)
+{
+    double u = runit(&g->r);
+    uint64_t t = wave_time(s, w) + (uint64_t)(u * u * 6 * MS_HOUR);
+    for (unsigned k = lookups; k > 0; k--)
+        emit(g, t + k * 5000, TOP_NEXT_FREE, bsn, (uint16_t)pick_site(g, s, w), w + 1, 0, TC_NONE,
+             0);
+    return t;
+}
+
+/* The day a party aims at, at loc from a wave on day w; 0 when none is
+ * released yet. */
+static int32_t
+aim_day(gen *g, const season *s, int loc, int32_t w)
+{
+    int32_t day = w + 1 + (int32_t)rbelow(&g->r, 4) * (int32_t)rbelow(&g->r, 4);
+    if (day >= s->released[loc])
+        day = s->released[loc] - 1;
+    return day > w ? day : 0;
 }
 
 /* One person's go at a wave on day w: look, reserve, confirm (or not),
@@ -459,20 +557,14 @@ attempt(gen *g, const sb_scenario_params *p, season *s, uint32_t bsn, int32_t w)
     int loc = pick_site(g, s, w);
     if (loc < 0)
         return false;
-    double u = runit(&g->r);
-    uint64_t t = (uint64_t)(w - s->day0) * MS_DAY + 10 * MS_HOUR + (uint64_t)(u * u * 6 * MS_HOUR);
-    for (unsigned k = 1 + (unsigned)rbelow(&g->r, 4); k > 0; k--)
-        emit(g, t + k * 5000, TOP_NEXT_FREE, bsn, (uint16_t)pick_site(g, s, w), w + 1, 0, TC_NONE,
-             0);
-    int32_t day = w + 1 + (int32_t)rbelow(&g->r, 4) * (int32_t)rbelow(&g->r, 4);
-    if (day >= s->released[loc])
-        day = s->released[loc] - 1;
-    if (day <= w)
+    uint64_t t = arrive(g, s, bsn, w, 1 + (unsigned)rbelow(&g->r, 4));
+    int32_t day = aim_day(g, s, loc, w);
+    if (day == 0)
         return false;
     t += 30000;
     emit(g, t, TOP_SLOT_READ, bsn, (uint16_t)loc, day, 0, TC_NONE, 0);
     emit(g, t + 2000, TOP_RESERVE, bsn, (uint16_t)loc, day, 0, TC_NONE, 0);
-    want_sticker(s, loc, day);
+    want_sticker(s, loc, day, 1);
     uint64_t hold = p->hold_ms ? p->hold_ms : 600000u;
     unsigned fate = (unsigned)rbelow(&g->r, 100);
     if (fate < 5) /* confirmed too late */
@@ -483,7 +575,7 @@ attempt(gen *g, const sb_scenario_params *p, season *s, uint32_t bsn, int32_t w)
     if (rchance(&g->r, 50)) { /* a second appointment elsewhere */
         int other = pick_site(g, s, w);
         emit(g, t + MS_MIN, TOP_BOOK, bsn, (uint16_t)other, w + 2, 0, TC_NONE, 0);
-        want_sticker(s, other, w + 2);
+        want_sticker(s, other, w + 2, 1);
     }
     if (rchance(&g->r, 40)) { /* cancels before the day: goes back to the planner */
         emit(g, t + MS_HOUR + rbelow(&g->r, (uint64_t)(day - w) * MS_DAY / 2), TOP_CANCEL, bsn, 0,
@@ -491,8 +583,172 @@ attempt(gen *g, const sb_scenario_params *p, season *s, uint32_t bsn, int32_t w)
         return false;
     }
     emit(g, t + 10 * MS_MIN, TOP_LOOKUP, bsn, 0, 0, 0, TC_NONE, 0);
-    desk(g, p, s, bsn, move_earlier(g, s, bsn, loc, day, w, t));
+    desk(g, p, s, bsn, move_earlier(g, s, bsn, loc, day, w, t, 1));
     return true;
+}
+
+/* A family (Ukrainian families with children, 2 to 5 people) at a wave on
+ * day w: the leader looks, then books them all into one slot with one code
+ * (sb_book_group); some cancel as a whole (any member's call cancels the
+ * family, and it comes to the next wave again), some move as a whole to an
+ * earlier day; at the desk each member is verified and redeemed on their
+ * own, a child of 14 or over now and then on another day.  who[0] leads.
+ * Returns whether they booked. */
+static bool
+family_attempt(gen *g, const sb_scenario_params *p, season *s, const uint32_t *who, unsigned n,
+               int32_t w)
+{
+    int loc = pick_site(g, s, w);
+    if (loc < 0)
+        return false;
+    uint64_t t = arrive(g, s, who[0], w, 1 + (unsigned)rbelow(&g->r, 3));
+    int32_t day = aim_day(g, s, loc, w);
+    if (day == 0)
+        return false;
+    t += 30000;
+    emit(g, t, TOP_SLOT_READ, who[0], (uint16_t)loc, day, 0, TC_NONE, 0);
+    /* One call, n records: the book_group, then its members at its time. */
+    emit(g, t + 2000, TOP_BOOK_GROUP, who[0], (uint16_t)loc, day, 0, TC_NONE, n);
+    for (unsigned k = 1; k < n; k++)
+        emit(g, t + 2000, TOP_MEMBER, who[k], 0, 0, 0, TC_NONE, 0);
+    s->groups++;
+    want_sticker(s, loc, day, n);
+    if (rchance(&g->r, 50)) { /* a member cancels the family's appointment */
+        emit(g, t + MS_HOUR + rbelow(&g->r, (uint64_t)(day - w) * MS_DAY / 2), TOP_CANCEL,
+             who[rbelow(&g->r, n)], 0, 0, 0, TC_NONE, 0);
+        return false;
+    }
+    emit(g, t + 10 * MS_MIN, TOP_LOOKUP, who[rbelow(&g->r, n)], 0, 0, 0, TC_NONE, 0);
+    day = move_earlier(g, s, who[rbelow(&g->r, n)], loc, day, w, t, n);
+    unsigned later = rchance(&g->r, 200) ? 1 + (unsigned)rbelow(&g->r, n - 1) : n;
+    for (unsigned k = 0; k < n; k++)
+        desk(g, p, s, who[k], day + (k == later ? 1 + (int32_t)rbelow(&g->r, 3) : 0));
+    return true;
+}
+
+/* A waiting person checks the planner a few minutes after moment i and
+ * confirms the hold they were offered, if any. */
+static void
+poll(gen *g, const season *s, uint32_t bsn, size_t i)
+{
+    emit(g, s->moments[i] + MS_MIN + rbelow(&g->r, 7 * MS_MIN), TOP_CONFIRM, bsn, 0, 0, 0, TC_NONE,
+         0);
+}
+
+/* Somebody who found nothing waits instead of refreshing: the waiting list
+ * of a location for the next one to three weeks (sb_wait).  Most then check
+ * the planner a few minutes after the moments places reach the list (the
+ * next sb_expire runs, and the next wave's release) and confirm the hold
+ * they were offered, if any (SB_NOT_FOUND while still waiting); some never
+ * look and let an offered hold run out, so the next sb_expire passes its
+ * place on.  Those who confirm come to the desk at the end of their range
+ * (a verify or redeem without a code to show is skipped at replay). */
+static void
+waiter(gen *g, const sb_scenario_params *p, season *s, uint32_t bsn, int32_t w)
+{
+    int loc = pick_site(g, s, w);
+    if (loc < 0)
+        return;
+    uint64_t t = arrive(g, s, bsn, w, 1 + (unsigned)rbelow(&g->r, 2));
+    int32_t from = w + 1, to = from + 6 + (int32_t)rbelow(&g->r, 15);
+    if (to > s->day0 + s->days - 1)
+        to = s->day0 + s->days - 1;
+    t += 30000;
+    emit(g, t, TOP_WAIT, bsn, (uint16_t)loc, from, 0, TC_NONE, (uint32_t)(to - from));
+    want_sticker(s, loc, to, 1);
+    if (rchance(&g->r, 200))
+        return; /* never looks: an offered hold runs out */
+    size_t i = moment_after(s, t);
+    for (unsigned k = 1 + (unsigned)rbelow(&g->r, 3); k > 0 && i < s->nmoments; k--, i++)
+        poll(g, s, bsn, i);
+    /* And at the next wave, when its release gives new places to the list,
+     * and the two runs after it. */
+    int32_t next = w + 1;
+    while (next <= to && !s->is_wave[next - s->day0])
+        next++;
+    i = next <= to ? moment_after(s, wave_time(s, next) - 1) : s->nmoments;
+    for (unsigned k = 0; k < 3 && i < s->nmoments; k++, i++)
+        poll(g, s, bsn, i);
+    if (rchance(&g->r, 100)) /* gives up waiting after a few days */
+        emit(g, t + MS_DAY + rbelow(&g->r, 3 * MS_DAY), TOP_CANCEL, bsn, 0, 0, 0, TC_NONE, 0);
+    else
+        desk(g, p, s, bsn, to);
+}
+
+/* Booking parties: people[i] leads a family of party[i] (2 to 5), or goes
+ * alone (1); a family's other members follow their leader in the people
+ * array (party 0). */
+static void
+make_parties(gen *g, uint8_t *party, uint32_t people)
+{
+    static const unsigned size_permille[] = {300, 350, 250, 100}; /* 2, 3, 4, 5 */
+    for (uint32_t i = 0; i < people;) {
+        unsigned n = 1;
+        if (rchance(&g->r, FAMILY_PERMILLE)) {
+            uint32_t k = (uint32_t)rbelow(&g->r, 1000);
+            for (n = 2; n < 5 && k >= size_permille[n - 2]; n++)
+                k -= size_permille[n - 2];
+        }
+        if (n > people - i)
+            n = people - i;
+        party[i] = (uint8_t)n;
+        for (unsigned k = 1; k < n; k++)
+            party[i + k] = 0;
+        i += n;
+    }
+}
+
+/* One booking party's go at the wave on day w: true when they are done
+ * (booked, waiting, or a reseller). */
+static bool
+party_go(gen *g, const sb_scenario_params *p, season *s, uint32_t i, unsigned party, bool seller,
+         unsigned tries, int32_t w)
+{
+    if (party > 1)
+        return family_attempt(g, p, s, &g->people[i], party, w);
+    if (seller) {
+        resale(g, s, g->people[i], w);
+        return true;
+    }
+    /* Somebody who found nothing before, now and then somebody new. */
+    if (rchance(&g->r, tries > 1 ? 250 : 50)) {
+        waiter(g, p, s, g->people[i], w);
+        return true;
+    }
+    return attempt(g, p, s, g->people[i], w);
+}
+
+/* Release waves: the opening, every Monday, and the dates of the story. */
+static void
+mark_waves(season *s)
+{
+    static const unsigned extra[][2] = {{7, 1}, {7, 13}, {7, 21}, {10, 6}, {10, 24}, {11, 14}};
+    for (size_t i = 0; i < sizeof extra / sizeof extra[0]; i++)
+        s->is_wave[date(extra[i][0], extra[i][1]) - s->day0] = 1;
+    for (int32_t d = date(7, 4); d < s->day0 + 153; d += 7) /* Mondays to 1 December */
+        s->is_wave[d - s->day0] = 1;
+}
+
+/* People arrive over the season (a backlog at the start); each party comes
+ * to the next waves until it holds an appointment or waits, at most five
+ * times.  A few (5 in 1,000) come once, to resell. */
+static void
+season_run(gen *g, const sb_scenario_params *p, season *s, const int32_t *arrival,
+           const uint8_t *seller, const uint8_t *party, uint8_t *tries)
+{
+    for (int32_t w = s->day0; w < s->day0 + s->days; w++) {
+        if (!s->is_wave[w - s->day0])
+            continue;
+        wave_admin(g, s, w, s->places);
+        for (uint32_t i = 0; i < g->npeople; i++) {
+            if (party[i] == 0 || arrival[i] > w || tries[i] >= 5)
+                continue;
+            tries[i]++;
+            if (party_go(g, p, s, i, party[i], seller[i] && party[i] == 1, tries[i], w))
+                tries[i] = 5;
+        }
+        deliver(g, s, w);
+    }
 }
 
 static int
@@ -504,56 +760,39 @@ planner(gen *g, const sb_scenario_params *p, sb_trace *out, char *err, size_t er
           p->hold_ms ? p->hold_ms : 600000);
     out->shape.max_changes = MAX_CHANGES;
     out->shape.use_stock = 1;
-    if (!make_people(g, people))
+    out->shape.max_waiting = MAX_WAITING;
+    season *s = calloc(1, sizeof *s);
+    if (!s || !make_people(g, people)) {
+        free(s);
         return fail(err, err_size, "out of memory");
-    season s = {.day0 = out->shape.first_day,
-                .days = SEASON_DAYS,
-                .outage_from = date(9, 5),
-                .outage_to = date(10, 12),
-                .places = places};
+    }
+    s->day0 = out->shape.first_day;
+    s->days = SEASON_DAYS;
+    s->outage_from = date(9, 5);
+    s->outage_to = date(10, 12);
+    s->places = places;
     for (unsigned loc = 0; loc < LOCATIONS; loc++)
-        s.released[loc] = s.day0;
-    /* Release waves: the opening, every Monday, and the dates of the story. */
-    static const unsigned extra[][2] = {{7, 1}, {7, 13}, {7, 21}, {10, 6}, {10, 24}, {11, 14}};
-    uint8_t is_wave[SEASON_DAYS] = {0};
-    for (size_t i = 0; i < sizeof extra / sizeof extra[0]; i++)
-        is_wave[date(extra[i][0], extra[i][1]) - s.day0] = 1;
-    for (int32_t d = date(7, 4); d < s.day0 + 153; d += 7) /* Mondays to 1 December */
-        is_wave[d - s.day0] = 1;
-    /* People arrive over the season (a backlog at the start); each comes to
-     * the next waves until they hold an appointment, at most five times.  A
-     * few (5 in 1,000) come once, to resell. */
+        s->released[loc] = s->day0;
+    mark_waves(s);
+    expire_runs(g, s);
     int32_t *arrival = malloc((size_t)people * sizeof *arrival);
-    uint8_t *tries = calloc(people, 1), *seller = calloc(people, 1);
-    if (!arrival || !tries || !seller) {
-        free(arrival);
-        free(tries);
-        free(seller);
-        return fail(err, err_size, "out of memory");
-    }
-    for (uint32_t i = 0; i < people; i++) {
-        arrival[i] = s.day0 + (rchance(&g->r, 400) ? 0 : (int32_t)rbelow(&g->r, 150));
-        seller[i] = rchance(&g->r, 5);
-    }
-    for (int32_t w = s.day0; w < s.day0 + s.days; w++) {
-        if (!is_wave[w - s.day0])
-            continue;
-        wave_admin(g, &s, w, places);
+    uint8_t *tries = calloc(people, 1), *seller = calloc(people, 1), *party = calloc(people, 1);
+    if (arrival && tries && seller && party) {
         for (uint32_t i = 0; i < people; i++) {
-            if (arrival[i] > w || tries[i] >= 5)
-                continue;
-            tries[i]++;
-            if (seller[i])
-                resale(g, &s, g->people[i], w);
-            if (seller[i] || attempt(g, p, &s, g->people[i], w))
-                tries[i] = 5;
+            arrival[i] = s->day0 + (rchance(&g->r, 400) ? 0 : (int32_t)rbelow(&g->r, 150));
+            seller[i] = rchance(&g->r, 5);
         }
-        deliver(g, &s, w);
+        make_parties(g, party, people);
+        season_run(g, p, s, arrival, seller, party, tries);
     }
+    bool ok = arrival && tries && seller && party;
+    out->shape.max_families = s->groups; /* enough for every family booking to be made */
     free(arrival);
     free(tries);
     free(seller);
-    return finish(g, out, err, err_size);
+    free(party);
+    free(s);
+    return ok ? finish(g, out, err, err_size) : fail(err, err_size, "out of memory");
 }
 
 int

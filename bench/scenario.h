@@ -16,7 +16,14 @@
  *            verifies and redeems, fraud (resold, copied and forged codes)
  *            at `fraud_permille`, and resellers moving one appointment from
  *            buyer to buyer until the change limit (max_changes = 3)
- *            stops them.
+ *            stops them.  About one booking party in six is a family of 2
+ *            to 5 (sb_book_group: one code, all or none; some cancel or
+ *            move as a whole, each member is redeemed on their own); some
+ *            people who found nothing join a location's waiting list
+ *            (sb_wait, 256 places per location) instead of refreshing, and
+ *            confirm the hold it offers them a few minutes after the
+ *            server's periodic sb_expire runs and the next wave (or let it
+ *            run out); max_families is the number of family bookings made.
  *
  * The same parameters and seed give the same trace, byte for byte.
  */

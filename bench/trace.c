@@ -6,8 +6,8 @@
  *
  *   offset size  field
  *        0    8  magic "SBTRACE1"
- *        8    1  version = 2
- *        9    1  header size in bytes = 64
+ *        8    1  version = 3
+ *        9    1  header size in bytes = 72
  *       10    2  windows (1..65535)
  *       12    4  count: records after the header (<= SB_TRACE_MAX_RECORDS)
  *       16    4  checksum: CRC-32 (IEEE 802.3 / zlib: reflected polynomial
@@ -24,27 +24,33 @@
  *       56    4  release_delay_ms
  *       60    2  days (1..36,600)
  *       62    2  locations - 1 (0..65535 for 1..65,536 locations)
- *       64       count records of 32 bytes: sb_trace_rec as in trace.h
+ *       64    4  max_families (0..16,777,216)
+ *       68    4  max_waiting (locations * max_waiting <= 16,777,216)
+ *       72       count records of 32 bytes: sb_trace_rec as in trace.h
  *
- * Every shape field of sb_trace_shape is there (its `reserved` is not
- * stored and reads back as 0).  The fields are as narrow as their limits
- * allow so that all of them, the version, the header size and the checksum
- * fit in 64 bytes.  Version 1 had max_people in all four bytes 48..51 and
- * no rules; it is still read, as max_changes = 0 and use_stock = 0.  The
- * header is written byte by byte, independent of the host; the records are
- * written and read as they lie in memory, which is why this file requires a
- * little-endian host (static assertion below).
+ * Every shape field of sb_trace_shape is there.  The fields of the first
+ * 64 bytes are as narrow as their limits allow so that all of them, the
+ * version, the header size and the checksum fit there; version 3 added the
+ * families' and the waiting list's bounds after them.  Version 2 had a
+ * 64-byte header (records from offset 64) and no families or waiting list;
+ * version 1 had, besides, max_people in all four bytes 48..51 and no rules.
+ * Both are still read: as max_changes = 0 and use_stock = 0 (version 1),
+ * with the bounds of sb_trace_shape_auto(), and without the ops of version
+ * 3.  The header is written byte by byte, independent of the host; the
+ * records are written and read as they lie in memory, which is why this
+ * file requires a little-endian host (static assertion below).
  *
  * The checksum covers the header as well as the records: CRC-32 detects
  * every error burst of up to 32 bits, so any single changed byte anywhere in
  * a file is refused.  No byte of the format is padding that may change.
  *
  * Reading never trusts a number before it is checked: the file size must
- * equal 64 + 32 * count (count checked against SB_TRACE_MAX_RECORDS first)
- * before anything is allocated; then magic, version, header size, checksum,
- * the shape's limits, every record (sb_trace_check) and the time order of
- * the records.  A CSV trace is read whole into one buffer and split into
- * lines in place: one allocation for the text and one for the records, sized
+ * equal the header size + 32 * count (count checked against
+ * SB_TRACE_MAX_RECORDS first) before anything is allocated; then magic,
+ * version, header size, checksum, the shape's limits, every record
+ * (sb_trace_check), every family's records together (a book_group followed
+ * by exactly its members) and the time order of the records.  A CSV trace is read whole into one
+ * buffer and split into lines in place: one allocation for the text and one for the records, sized
  * from the file's length, none per line.  Messages name the file, then the
  * record (counted from 0) or the line (counted from 1), then the problem.
  */
@@ -72,8 +78,9 @@ _Static_assert(offsetof(sb_trace_rec, t_ms) == 0 && offsetof(sb_trace_rec, bsn) 
                    offsetof(sb_trace_rec, reserved) == 26,
                "the on-disk record layout is the struct's");
 
-#define HDR_SIZE 64u
-#define HDR_VERSION 2u
+#define HDR_SIZE 72u    /* version 3 */
+#define HDR_SIZE_V2 64u /* versions 1 and 2 */
+#define HDR_VERSION 3u
 #define HDR_MAGIC "SBTRACE1"
 
 enum {
@@ -92,8 +99,11 @@ enum {
     OFF_RELEASE_DELAY_MS = 56,
     OFF_DAYS = 60,
     OFF_LOCATIONS_M1 = 62,
+    OFF_MAX_FAMILIES = 64, /* from version 3 on */
+    OFF_MAX_WAITING = 68,
 };
-_Static_assert(OFF_LOCATIONS_M1 + 2 == HDR_SIZE, "the header is exactly 64 bytes");
+_Static_assert(OFF_LOCATIONS_M1 + 2 == HDR_SIZE_V2, "the first 64 bytes are full");
+_Static_assert(OFF_MAX_WAITING + 4 == HDR_SIZE, "the header is exactly 72 bytes");
 
 /* Shape limits (slotbook.h). */
 #define MAX_LOCATIONS 65536u
@@ -103,10 +113,15 @@ _Static_assert(OFF_LOCATIONS_M1 + 2 == HDR_SIZE, "the header is exactly 64 bytes
 #define MAX_HOLD_MS 0x7fffffffu
 #define MAX_CHANGES 15u
 #define MAX_BSN 999999999u
+#define MAX_FAMILIES (1u << 24)
+#define MAX_WAITING (1u << 24) /* entries over all locations */
+#define FAMILY_MAX 6u          /* SB_FAMILY_MAX */
 #define RULES_STOCK 0x10u
 
 /* A CSV line, without its line ending, is at most this long. */
 #define CSV_LINE_MAX 256
+/* The header line, with every key at its widest, is longer. */
+#define CSV_HEADER_MAX 384
 #define CSV_COLUMNS "t_ms,op,bsn,location,day,window,code"
 #define CSV_MAGIC "# slotbook-trace"
 
@@ -145,11 +160,12 @@ shown(char out[40], const char *s, size_t len)
 /* ----- ops ----- */
 
 static const char *const op_names[TOP_COUNT] = {
-    [TOP_RESERVE] = "reserve", [TOP_CONFIRM] = "confirm",       [TOP_BOOK] = "book",
-    [TOP_CANCEL] = "cancel",   [TOP_LOOKUP] = "lookup",         [TOP_VERIFY] = "verify",
-    [TOP_REDEEM] = "redeem",   [TOP_RELEASE] = "release",       [TOP_OPEN] = "open",
-    [TOP_CLOSE] = "close",     [TOP_SLOT_READ] = "slot_read",   [TOP_NEXT_FREE] = "next_free",
-    [TOP_EXPIRE] = "expire",   [TOP_RESCHEDULE] = "reschedule", [TOP_STOCK] = "stock",
+    [TOP_RESERVE] = "reserve",       [TOP_CONFIRM] = "confirm",       [TOP_BOOK] = "book",
+    [TOP_CANCEL] = "cancel",         [TOP_LOOKUP] = "lookup",         [TOP_VERIFY] = "verify",
+    [TOP_REDEEM] = "redeem",         [TOP_RELEASE] = "release",       [TOP_OPEN] = "open",
+    [TOP_CLOSE] = "close",           [TOP_SLOT_READ] = "slot_read",   [TOP_NEXT_FREE] = "next_free",
+    [TOP_EXPIRE] = "expire",         [TOP_RESCHEDULE] = "reschedule", [TOP_STOCK] = "stock",
+    [TOP_BOOK_GROUP] = "book_group", [TOP_MEMBER] = "member",         [TOP_WAIT] = "wait",
 };
 
 const char *
@@ -169,30 +185,58 @@ sb_trace_op_parse(const char *name)
     return 0;
 }
 
+void
+sb_trace_shape_auto(sb_trace_shape *s)
+{
+    uint32_t fit = MAX_WAITING / (s->locations ? s->locations : 1);
+    s->max_families = s->max_people / 4 > 0 ? s->max_people / 4 : 1;
+    s->max_waiting = fit < 1024 ? fit : 1024;
+}
+
+/* The trace format version that brought op. */
+static unsigned
+op_version(unsigned op)
+{
+    return op >= TOP_BOOK_GROUP ? 3 : 1;
+}
+
 static bool
 op_takes_slot(unsigned op)
 {
     return op == TOP_RESERVE || op == TOP_BOOK || op == TOP_RELEASE || op == TOP_SLOT_READ ||
-           op == TOP_RESCHEDULE;
+           op == TOP_RESCHEDULE || op == TOP_BOOK_GROUP;
 }
 
 static bool
 op_takes_location(unsigned op)
 {
-    return op == TOP_OPEN || op == TOP_CLOSE || op == TOP_NEXT_FREE || op == TOP_STOCK;
+    return op == TOP_OPEN || op == TOP_CLOSE || op == TOP_NEXT_FREE || op == TOP_STOCK ||
+           op == TOP_WAIT;
 }
 
 static bool
 op_is_person(unsigned op)
 {
-    return (op >= TOP_RESERVE && op <= TOP_REDEEM) || op == TOP_RESCHEDULE;
+    return (op >= TOP_RESERVE && op <= TOP_REDEEM) || op == TOP_RESCHEDULE ||
+           op == TOP_BOOK_GROUP || op == TOP_MEMBER || op == TOP_WAIT;
 }
 
-/* The CSV prefix of an op that carries a count in arg; NULL for the rest. */
+/* The CSV prefix of an op that carries a number in arg; NULL for the rest. */
 static const char *
 op_count(unsigned op)
 {
-    return op == TOP_RELEASE ? "places:" : op == TOP_STOCK ? "stickers:" : NULL;
+    switch (op) {
+    case TOP_RELEASE:
+        return "places:";
+    case TOP_STOCK:
+        return "stickers:";
+    case TOP_BOOK_GROUP:
+        return "family:";
+    case TOP_WAIT:
+        return "until:"; /* the last day, day + arg */
+    default:
+        return NULL;
+    }
 }
 
 static bool
@@ -229,6 +273,7 @@ shape_check(const sb_trace_shape *s, char *err, size_t err_size)
         {"hold_ms", s->hold_ms, 1, MAX_HOLD_MS},
         {"max_changes", s->max_changes, 0, MAX_CHANGES},
         {"use_stock", s->use_stock, 0, 1},
+        {"max_families", s->max_families, 0, MAX_FAMILIES},
     };
     for (size_t i = 0; i < sizeof limits / sizeof limits[0]; i++) {
         if (limits[i].value < limits[i].lo || limits[i].value > limits[i].hi) {
@@ -236,6 +281,12 @@ shape_check(const sb_trace_shape *s, char *err, size_t err_size)
                 limits[i].name, limits[i].value, limits[i].lo, limits[i].hi);
             return -1;
         }
+    }
+    if ((uint64_t)s->locations * s->max_waiting > MAX_WAITING) {
+        say(err, err_size,
+            "max_waiting = %" PRIu32 " at %" PRIu32 " locations passes %u waiting places.",
+            s->max_waiting, s->locations, MAX_WAITING);
+        return -1;
     }
     if ((int64_t)s->first_day + s->days - 1 > INT32_MAX) {
         say(err, err_size,
@@ -255,6 +306,14 @@ rec_check_slot(const sb_trace_shape *s, const sb_trace_rec *r, char *err, size_t
             r->location, s->locations);
         return -1;
     }
+    int64_t last = (int64_t)s->first_day + s->days - 1;
+    if (r->op == TOP_WAIT && (r->day < s->first_day || (int64_t)r->day + r->arg > last)) {
+        say(err, err_size,
+            "wait for days %" PRId32 "..%" PRId64 ", not inside the horizon %" PRId32 "..%" PRId64
+            ".",
+            r->day, (int64_t)r->day + r->arg, s->first_day, last);
+        return -1;
+    }
     if (!op_takes_slot(r->op))
         return 0;
     if (r->window >= s->windows) {
@@ -262,7 +321,6 @@ rec_check_slot(const sb_trace_shape *s, const sb_trace_rec *r, char *err, size_t
             r->window, s->windows);
         return -1;
     }
-    int64_t last = (int64_t)s->first_day + s->days - 1;
     if (r->day < s->first_day || r->day > last) {
         say(err, err_size, "%s on day %" PRId32 ", outside the horizon %" PRId32 "..%" PRId64 ".",
             name, r->day, s->first_day, last);
@@ -329,6 +387,11 @@ rec_check(const sb_trace_shape *s, const sb_trace_rec *r, char *err, size_t err_
     }
     if ((op_takes_slot(r->op) || op_takes_location(r->op)) && rec_check_slot(s, r, err, err_size))
         return -1;
+    if (r->op == TOP_BOOK_GROUP && (r->arg < 1 || r->arg > FAMILY_MAX)) {
+        say(err, err_size, "book_group of a family of %" PRIu32 ", not 1..%u people.", r->arg,
+            FAMILY_MAX);
+        return -1;
+    }
     return rec_check_code(r, err, err_size);
 }
 
@@ -344,10 +407,63 @@ sb_trace_check(const sb_trace_shape *shape, const sb_trace_rec *r, char *err, si
     return rec_check(shape, r, err, err_size);
 }
 
-/* The shape and every record, in time order: what a writer must be given
- * and a reader must find (the binary reader also checks the padding). */
+/* Where a trace is in a family's records: the members its book_group still
+ * needs, at the group's time. */
+typedef struct group_seq {
+    uint32_t left;
+    uint64_t t_ms;
+} group_seq;
+
+/* The next record after g; 0, or -1 with a sentence. */
 static int
-trace_check(const char *path, const sb_trace *t, char *err, size_t err_size)
+group_step(group_seq *g, const sb_trace_rec *r, unsigned version, char *err, size_t err_size)
+{
+    if (op_version(r->op) > version) {
+        say(err, err_size, "%s is an op of trace format version %u, not of version %u.",
+            op_names[r->op], op_version(r->op), version);
+        return -1;
+    }
+    if (r->op == TOP_MEMBER) {
+        if (g->left == 0) {
+            say(err, err_size, "a member record follows no book_group that needs one.");
+            return -1;
+        }
+        if (r->t_ms != g->t_ms) {
+            say(err, err_size,
+                "a member record at t_ms %" PRIu64 ", not at its book_group's %" PRIu64 ".",
+                r->t_ms, g->t_ms);
+            return -1;
+        }
+        g->left--;
+        return 0;
+    }
+    if (g->left != 0) {
+        say(err, err_size, "%s where the book_group before still needs %" PRIu32 " member%s.",
+            op_names[r->op], g->left, g->left == 1 ? "" : "s");
+        return -1;
+    }
+    if (r->op == TOP_BOOK_GROUP) {
+        g->left = r->arg - 1;
+        g->t_ms = r->t_ms;
+    }
+    return 0;
+}
+
+static int
+group_end(const group_seq *g, char *err, size_t err_size)
+{
+    if (g->left == 0)
+        return 0;
+    say(err, err_size, "the trace ends where its last book_group still needs %" PRIu32 " member%s.",
+        g->left, g->left == 1 ? "" : "s");
+    return -1;
+}
+
+/* The shape and every record, in time order, each family's together, and
+ * only ops of version: what a writer must be given and a reader must find
+ * (the binary reader also checks the padding). */
+static int
+trace_check(const char *path, const sb_trace *t, unsigned version, char *err, size_t err_size)
 {
     char why[160];
     if (shape_check(&t->shape, why, sizeof why) != 0) {
@@ -358,8 +474,10 @@ trace_check(const char *path, const sb_trace *t, char *err, size_t err_size)
         say(err, err_size, "%s: %zu records, over the limit or missing.", path, t->count);
         return -1;
     }
+    group_seq g = {0, 0};
     for (size_t i = 0; i < t->count; i++) {
-        if (rec_check(&t->shape, &t->recs[i], why, sizeof why) != 0) {
+        if (rec_check(&t->shape, &t->recs[i], why, sizeof why) != 0 ||
+            group_step(&g, &t->recs[i], version, why, sizeof why) != 0) {
             say(err, err_size, "%s: record %zu: %s", path, i, why);
             return -1;
         }
@@ -370,6 +488,10 @@ trace_check(const char *path, const sb_trace *t, char *err, size_t err_size)
                 path, i, t->recs[i].t_ms, t->recs[i - 1].t_ms);
             return -1;
         }
+    }
+    if (group_end(&g, why, sizeof why) != 0) {
+        say(err, err_size, "%s: %s", path, why);
+        return -1;
     }
     return 0;
 }
@@ -414,8 +536,11 @@ crc32_update(const crc32_table *c, uint32_t crc, const void *data, size_t n)
     return ~crc;
 }
 
+/* Over the header's hdr_size bytes (the checksum field read as zero), then
+ * the records. */
 static uint32_t
-trace_crc(const unsigned char hdr[HDR_SIZE], const sb_trace_rec *recs, size_t count)
+trace_crc(const unsigned char hdr[HDR_SIZE], size_t hdr_size, const sb_trace_rec *recs,
+          size_t count)
 {
     static _Thread_local crc32_table c; /* 8 KiB: not on the stack */
     static _Thread_local bool ready;
@@ -424,9 +549,9 @@ trace_crc(const unsigned char hdr[HDR_SIZE], const sb_trace_rec *recs, size_t co
         ready = true;
     }
     unsigned char h[HDR_SIZE];
-    memcpy(h, hdr, HDR_SIZE);
+    memcpy(h, hdr, hdr_size);
     memset(h + OFF_CRC, 0, 4);
-    uint32_t crc = crc32_update(&c, 0, h, HDR_SIZE);
+    uint32_t crc = crc32_update(&c, 0, h, hdr_size);
     return count ? crc32_update(&c, crc, recs, count * sizeof *recs) : crc;
 }
 
@@ -478,6 +603,12 @@ open_regular(const char *path, uint64_t *size, char *err, size_t err_size)
 
 /* ----- binary ----- */
 
+static size_t
+header_size(unsigned version)
+{
+    return version >= 3 ? HDR_SIZE : HDR_SIZE_V2;
+}
+
 static void
 header_encode(unsigned char h[HDR_SIZE], const sb_trace *t)
 {
@@ -497,7 +628,9 @@ header_encode(unsigned char h[HDR_SIZE], const sb_trace *t)
     put_le(h + OFF_RELEASE_DELAY_MS, t->shape.release_delay_ms, 4);
     put_le(h + OFF_DAYS, t->shape.days, 2);
     put_le(h + OFF_LOCATIONS_M1, t->shape.locations - 1u, 2);
-    put_le(h + OFF_CRC, trace_crc(h, t->recs, t->count), 4);
+    put_le(h + OFF_MAX_FAMILIES, t->shape.max_families, 4);
+    put_le(h + OFF_MAX_WAITING, t->shape.max_waiting, 4);
+    put_le(h + OFF_CRC, trace_crc(h, HDR_SIZE, t->recs, t->count), 4);
 }
 
 static void
@@ -519,10 +652,17 @@ header_decode(const unsigned char h[HDR_SIZE], sb_trace_shape *s)
     s->hold_ms = (uint32_t)get_le(h + OFF_HOLD_MS, 4);
     s->release_delay_ms = (uint32_t)get_le(h + OFF_RELEASE_DELAY_MS, 4);
     s->first_day = (int32_t)(uint32_t)get_le(h + OFF_FIRST_DAY, 4);
+    if (h[OFF_VERSION] >= 3) {
+        s->max_families = (uint32_t)get_le(h + OFF_MAX_FAMILIES, 4);
+        s->max_waiting = (uint32_t)get_le(h + OFF_MAX_WAITING, 4);
+    } else {
+        sb_trace_shape_auto(s);
+    }
 }
 
 /* Magic, version, header size, count against the limit and the file size:
- * everything that must hold before the records are allocated. */
+ * everything that must hold before the records are allocated (h holds the
+ * first 64 bytes). */
 static int
 header_check(const char *path, const unsigned char h[HDR_SIZE], uint64_t size, char *err,
              size_t err_size)
@@ -531,11 +671,18 @@ header_check(const char *path, const unsigned char h[HDR_SIZE], uint64_t size, c
         say(err, err_size, "%s: not a binary slotbook trace (no \"SBTRACE1\" magic).", path);
         return -1;
     }
-    if (h[OFF_VERSION] < 1 || h[OFF_VERSION] > HDR_VERSION || h[OFF_HDR_SIZE] != HDR_SIZE) {
+    unsigned version = h[OFF_VERSION];
+    if (version < 1 || version > HDR_VERSION || h[OFF_HDR_SIZE] != header_size(version)) {
         say(err, err_size,
             "%s: trace format version %u with a %u-byte header; this reader knows versions 1 and "
-            "2 with a 64-byte header.",
-            path, h[OFF_VERSION], h[OFF_HDR_SIZE]);
+            "2 with a 64-byte header and 3 with a 72-byte header.",
+            path, version, h[OFF_HDR_SIZE]);
+        return -1;
+    }
+    size_t hdr = header_size(version);
+    if (size < hdr) {
+        say(err, err_size, "%s: %" PRIu64 " bytes, shorter than the %zu-byte header.", path, size,
+            hdr);
         return -1;
     }
     uint64_t count = get_le(h + OFF_COUNT, 4);
@@ -544,11 +691,11 @@ header_check(const char *path, const unsigned char h[HDR_SIZE], uint64_t size, c
             path, count, SB_TRACE_MAX_RECORDS);
         return -1;
     }
-    if (size != HDR_SIZE + count * sizeof(sb_trace_rec)) {
+    if (size != hdr + count * sizeof(sb_trace_rec)) {
         say(err, err_size,
             "%s: the file has %" PRIu64 " bytes but its header declares %" PRIu64
             " records (%" PRIu64 " bytes): truncated or corrupt.",
-            path, size, count, HDR_SIZE + count * sizeof(sb_trace_rec));
+            path, size, count, hdr + count * sizeof(sb_trace_rec));
         return -1;
     }
     return 0;
@@ -559,8 +706,9 @@ static int
 binary_check(const char *path, const unsigned char h[HDR_SIZE], const sb_trace *t, char *err,
              size_t err_size)
 {
+    unsigned version = h[OFF_VERSION];
     uint32_t stored = (uint32_t)get_le(h + OFF_CRC, 4);
-    uint32_t computed = trace_crc(h, t->recs, t->count);
+    uint32_t computed = trace_crc(h, header_size(version), t->recs, t->count);
     if (stored != computed) {
         say(err, err_size,
             "%s: checksum mismatch (stored 0x%08" PRIx32 ", computed 0x%08" PRIx32
@@ -568,7 +716,7 @@ binary_check(const char *path, const unsigned char h[HDR_SIZE], const sb_trace *
             path, stored, computed);
         return -1;
     }
-    if (h[OFF_VERSION] >= 2 && (h[OFF_RULES] & ~(MAX_CHANGES | RULES_STOCK)) != 0) {
+    if (version >= 2 && (h[OFF_RULES] & ~(MAX_CHANGES | RULES_STOCK)) != 0) {
         say(err, err_size, "%s: shape: the rules byte 0x%02x has bits set that mean nothing.", path,
             h[OFF_RULES]);
         return -1;
@@ -580,7 +728,7 @@ binary_check(const char *path, const unsigned char h[HDR_SIZE], const sb_trace *
             return -1;
         }
     }
-    return trace_check(path, t, err, err_size);
+    return trace_check(path, t, version, err, err_size);
 }
 
 static int
@@ -591,16 +739,21 @@ read_binary(const char *path, sb_trace *out, char *err, size_t err_size)
     if (f == NULL)
         return -1;
     unsigned char h[HDR_SIZE];
-    if (size < HDR_SIZE) {
+    if (size < HDR_SIZE_V2) {
         say(err, err_size, "%s: %" PRIu64 " bytes, shorter than the 64-byte header.", path, size);
         goto fail;
     }
-    if (fread(h, 1, HDR_SIZE, f) != HDR_SIZE) {
+    if (fread(h, 1, HDR_SIZE_V2, f) != HDR_SIZE_V2) {
         say(err, err_size, "%s: cannot read the header.", path);
         goto fail;
     }
     if (header_check(path, h, size, err, err_size) != 0)
         goto fail;
+    size_t rest = header_size(h[OFF_VERSION]) - HDR_SIZE_V2;
+    if (rest > 0 && fread(h + HDR_SIZE_V2, 1, rest, f) != rest) {
+        say(err, err_size, "%s: cannot read the header.", path);
+        goto fail;
+    }
     header_decode(h, &out->shape);
     out->count = (size_t)get_le(h + OFF_COUNT, 4);
     if (out->count > 0) {
@@ -721,18 +874,21 @@ enum {
     KEY_RELEASE_DELAY_MS,
     KEY_MAX_CHANGES, /* from version 2 on */
     KEY_USE_STOCK,
+    KEY_MAX_FAMILIES, /* from version 3 on */
+    KEY_MAX_WAITING,
     KEY_COUNT
 };
 static const char *const key_names[KEY_COUNT] = {
-    "scenario",   "seed",    "locations",        "first_day",   "days",      "windows",
-    "max_people", "hold_ms", "release_delay_ms", "max_changes", "use_stock",
+    "scenario",  "seed",         "locations",   "first_day",        "days",
+    "windows",   "max_people",   "hold_ms",     "release_delay_ms", "max_changes",
+    "use_stock", "max_families", "max_waiting",
 };
 
 /* The keys a header of version v has: all of them, and no others. */
 static bool
 key_in_version(int key, unsigned v)
 {
-    return v >= 2 || key < KEY_MAX_CHANGES;
+    return key < KEY_MAX_CHANGES || (key < KEY_MAX_FAMILIES && v >= 2) || v >= 3;
 }
 
 static int
@@ -763,25 +919,27 @@ header_value(const csv_at *at, sb_trace_shape *s, int key, const char *v)
         if (csv_u64(at, key_names[key], v, UINT32_MAX, "a uint32", &u) != 0)
             return -1;
         uint32_t *field[KEY_COUNT] = {
-            [KEY_LOCATIONS] = &s->locations,     [KEY_DAYS] = &s->days,
-            [KEY_WINDOWS] = &s->windows,         [KEY_MAX_PEOPLE] = &s->max_people,
-            [KEY_HOLD_MS] = &s->hold_ms,         [KEY_RELEASE_DELAY_MS] = &s->release_delay_ms,
-            [KEY_MAX_CHANGES] = &s->max_changes, [KEY_USE_STOCK] = &s->use_stock,
+            [KEY_LOCATIONS] = &s->locations,       [KEY_DAYS] = &s->days,
+            [KEY_WINDOWS] = &s->windows,           [KEY_MAX_PEOPLE] = &s->max_people,
+            [KEY_HOLD_MS] = &s->hold_ms,           [KEY_RELEASE_DELAY_MS] = &s->release_delay_ms,
+            [KEY_MAX_CHANGES] = &s->max_changes,   [KEY_USE_STOCK] = &s->use_stock,
+            [KEY_MAX_FAMILIES] = &s->max_families, [KEY_MAX_WAITING] = &s->max_waiting,
         };
         *field[key] = (uint32_t)u;
         return 0;
     }
 }
 
-/* "# slotbook-trace 2 key=value ...": line is NUL-terminated, writable. */
+/* "# slotbook-trace 3 key=value ...": line is NUL-terminated, writable;
+ * *version gets the format version. */
 static int
-parse_header(const csv_at *at, char *line, sb_trace_shape *s)
+parse_header(const csv_at *at, char *line, sb_trace_shape *s, unsigned *out_version)
 {
     memset(s, 0, sizeof *s);
     size_t magic = strlen(CSV_MAGIC);
     if (strncmp(line, CSV_MAGIC, magic) != 0 || line[magic] != ' ') {
         say(at->err, at->err_size,
-            "%s: line 1 is not a slotbook trace header (\"" CSV_MAGIC " 2 key=value ...\").",
+            "%s: line 1 is not a slotbook trace header (\"" CSV_MAGIC " 3 key=value ...\").",
             at->path);
         return -1;
     }
@@ -790,11 +948,11 @@ parse_header(const csv_at *at, char *line, sb_trace_shape *s)
     for (char *tok = strtok_r(line + magic, " \t", &save); tok;
          tok = strtok_r(NULL, " \t", &save)) {
         if (version == 0) {
-            if (strcmp(tok, "1") != 0 && strcmp(tok, "2") != 0) {
+            if (strcmp(tok, "1") != 0 && strcmp(tok, "2") != 0 && strcmp(tok, "3") != 0) {
                 char buf[40];
                 say(at->err, at->err_size,
-                    "%s: line 1: trace format version \"%s\"; this reader knows 1 and 2.", at->path,
-                    shown(buf, tok, strlen(tok)));
+                    "%s: line 1: trace format version \"%s\"; this reader knows 1, 2 and 3.",
+                    at->path, shown(buf, tok, strlen(tok)));
                 return -1;
             }
             version = (unsigned)(tok[0] - '0');
@@ -827,19 +985,41 @@ parse_header(const csv_at *at, char *line, sb_trace_shape *s)
             return -1;
         }
     }
+    if (version < 3)
+        sb_trace_shape_auto(s);
     char why[160];
     if (shape_check(s, why, sizeof why) != 0) {
         say(at->err, at->err_size, "%s: line 1: %s", at->path, why);
         return -1;
     }
+    *out_version = version;
     return 0;
 }
 
 /* ----- CSV: records ----- */
 
+/* "until:DAY" of a wait record (its day parsed already) into arg. */
+static int
+parse_until(const csv_at *at, const char *c, sb_trace_rec *r)
+{
+    int64_t until = 0;
+    int rc = parse_i64(c, INT32_MIN, INT32_MAX, &until);
+    if (rc != NUM_OK)
+        return num_fail(at, rc, "last day", c, "an int32");
+    if (until < r->day) {
+        say(at->err, at->err_size,
+            "%s: line %zu: wait until day %" PRId64 ", before its day %" PRId32 ".", at->path,
+            at->line, until, r->day);
+        return -1;
+    }
+    r->arg = (uint32_t)(until - r->day);
+    return 0;
+}
+
 /* The code column (trace.h): "", own, old, of:BSN, forged:N, mutated,
- * mutated:N (N = the mutation's seed, 0 when absent); places:N (release)
- * and stickers:N (stock) only, and always, for their ops. */
+ * mutated:N (N = the mutation's seed, 0 when absent); places:N (release),
+ * stickers:N (stock), family:N (book_group) and until:DAY (wait) only, and
+ * always, for their ops. */
 static int
 parse_code(const csv_at *at, const char *c, sb_trace_rec *r)
 {
@@ -861,6 +1041,8 @@ parse_code(const csv_at *at, const char *c, sb_trace_rec *r)
                 at->line, op_names[r->op], count, shown(buf, c, strlen(c)));
             return -1;
         }
+        if (r->op == TOP_WAIT)
+            return parse_until(at, c + n, r);
         if (csv_u64(at, "code number", c + n, UINT32_MAX, "a uint32", &v) != 0)
             return -1;
         r->arg = (uint32_t)v;
@@ -880,7 +1062,8 @@ parse_code(const csv_at *at, const char *c, sb_trace_rec *r)
     }
     say(at->err, at->err_size,
         "%s: line %zu: unknown or misplaced code \"%s\" (own, old, of:BSN, forged:N, "
-        "mutated[:N]; places:N for release and stickers:N for stock only).",
+        "mutated[:N]; places:N, stickers:N, family:N and until:DAY for release, stock, "
+        "book_group and wait only).",
         at->path, at->line, shown(buf, c, strlen(c)));
     return -1;
 }
@@ -956,10 +1139,10 @@ typedef struct csv_text {
     size_t size, pos;
 } csv_text;
 
-/* The next line into out[CSV_LINE_MAX + 1], NUL-terminated, without its
- * "\n" or "\r\n".  1 for a line, 0 at the end, -1 on a bad line. */
+/* The next line into out[max + 1], NUL-terminated, without its "\n" or
+ * "\r\n".  1 for a line, 0 at the end, -1 on a bad line. */
 static int
-next_line(csv_text *x, csv_at *at, char out[CSV_LINE_MAX + 1])
+next_line(csv_text *x, csv_at *at, char *out, size_t max)
 {
     if (x->pos >= x->size)
         return 0;
@@ -970,9 +1153,9 @@ next_line(csv_text *x, csv_at *at, char out[CSV_LINE_MAX + 1])
     x->pos += len + (nl != NULL);
     if (len > 0 && start[len - 1] == '\r')
         len--;
-    if (len > CSV_LINE_MAX) {
-        say(at->err, at->err_size, "%s: line %zu is longer than %d characters.", at->path, at->line,
-            CSV_LINE_MAX);
+    if (len > max) {
+        say(at->err, at->err_size, "%s: line %zu is longer than %zu characters.", at->path,
+            at->line, max);
         return -1;
     }
     if (memchr(start, '\0', len) != NULL) {
@@ -1029,16 +1212,17 @@ csv_capacity(const char *buf, size_t size)
 static int
 parse_csv(csv_text *x, csv_at *at, sb_trace *out)
 {
-    char line[CSV_LINE_MAX + 1];
-    int rc = next_line(x, at, line);
+    char line[CSV_HEADER_MAX + 1];
+    int rc = next_line(x, at, line, CSV_HEADER_MAX);
     if (rc <= 0) {
         if (rc == 0)
             say(at->err, at->err_size, "%s: the file is empty.", at->path);
         return -1;
     }
-    if (parse_header(at, line, &out->shape) != 0)
+    unsigned version;
+    if (parse_header(at, line, &out->shape, &version) != 0)
         return -1;
-    rc = next_line(x, at, line);
+    rc = next_line(x, at, line, CSV_LINE_MAX);
     if (rc <= 0 || strcmp(line, CSV_COLUMNS) != 0) {
         if (rc >= 0)
             say(at->err, at->err_size, "%s: line 2 is not the column line \"" CSV_COLUMNS "\".",
@@ -1052,7 +1236,9 @@ parse_csv(csv_text *x, csv_at *at, sb_trace *out)
         say(at->err, at->err_size, "%s: out of memory for %zu records.", at->path, cap);
         return -1;
     }
-    while ((rc = next_line(x, at, line)) > 0) {
+    group_seq g = {0, 0};
+    char why[160];
+    while ((rc = next_line(x, at, line, CSV_LINE_MAX)) > 0) {
         if (out->count == cap) {
             say(at->err, at->err_size, "%s: line %zu: more records than the file can hold.",
                 at->path, at->line);
@@ -1061,6 +1247,10 @@ parse_csv(csv_text *x, csv_at *at, sb_trace *out)
         sb_trace_rec *r = &out->recs[out->count];
         if (parse_record(at, line, &out->shape, r) != 0)
             return -1;
+        if (group_step(&g, r, version, why, sizeof why) != 0) {
+            say(at->err, at->err_size, "%s: line %zu: %s", at->path, at->line, why);
+            return -1;
+        }
         if (out->count > 0 && r->t_ms < r[-1].t_ms) {
             say(at->err, at->err_size,
                 "%s: line %zu: t_ms %" PRIu64 " is before the previous record's %" PRIu64
@@ -1069,6 +1259,10 @@ parse_csv(csv_text *x, csv_at *at, sb_trace *out)
             return -1;
         }
         out->count++;
+    }
+    if (rc == 0 && group_end(&g, why, sizeof why) != 0) {
+        say(at->err, at->err_size, "%s: %s", at->path, why);
+        return -1;
     }
     return rc;
 }
@@ -1108,6 +1302,15 @@ put_u64(char *p, uint64_t v)
     return p;
 }
 
+/* Decimal digits of v, with a '-' when it is negative. */
+static char *
+put_i64(char *p, int64_t v)
+{
+    if (v < 0)
+        *p++ = '-';
+    return put_u64(p, v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v);
+}
+
 static char *
 put_str(char *p, const char *s)
 {
@@ -1131,11 +1334,13 @@ put_code(char *p, const sb_trace_rec *r)
     case TC_MUTATED:
         return r->arg ? put_u64(put_str(p, "mutated:"), r->arg) : put_str(p, "mutated");
     default:
+        if (r->op == TOP_WAIT)
+            return put_i64(put_str(p, "until:"), (int64_t)r->day + r->arg);
         return op_count(r->op) ? put_u64(put_str(p, op_count(r->op)), r->arg) : p;
     }
 }
 
-/* One record line, at most 20+1+10+1+10+1+5+1+11+1+5+1+19+1 < 100 bytes. */
+/* One record line, at most 20+1+10+1+10+1+5+1+11+1+5+1+20+1 < 100 bytes. */
 static char *
 put_record(char *p, const sb_trace_rec *r)
 {
@@ -1147,9 +1352,7 @@ put_record(char *p, const sb_trace_rec *r)
     *p++ = ',';
     p = put_u64(p, r->location);
     *p++ = ',';
-    if (r->day < 0)
-        *p++ = '-';
-    p = put_u64(p, r->day < 0 ? (uint64_t)0 - (uint64_t)(int64_t)r->day : (uint64_t)r->day);
+    p = put_i64(p, r->day);
     *p++ = ',';
     p = put_u64(p, r->window);
     *p++ = ',';
@@ -1163,12 +1366,14 @@ write_csv(const sb_trace *t, FILE *f)
 {
     const sb_trace_shape *s = &t->shape;
     if (fprintf(f,
-                CSV_MAGIC " 2 scenario=%s seed=%" PRIu64 " locations=%" PRIu32 " first_day=%" PRId32
+                CSV_MAGIC " 3 scenario=%s seed=%" PRIu64 " locations=%" PRIu32 " first_day=%" PRId32
                           " days=%" PRIu32 " windows=%" PRIu32 " max_people=%" PRIu32
                           " hold_ms=%" PRIu32 " release_delay_ms=%" PRIu32 " max_changes=%" PRIu32
-                          " use_stock=%" PRIu32 "\n" CSV_COLUMNS "\n",
+                          " use_stock=%" PRIu32 " max_families=%" PRIu32 " max_waiting=%" PRIu32
+                          "\n" CSV_COLUMNS "\n",
                 s->scenario, s->seed, s->locations, s->first_day, s->days, s->windows,
-                s->max_people, s->hold_ms, s->release_delay_ms, s->max_changes, s->use_stock) < 0)
+                s->max_people, s->hold_ms, s->release_delay_ms, s->max_changes, s->use_stock,
+                s->max_families, s->max_waiting) < 0)
         return -1;
     enum { CHUNK = 1 << 16, LINE = 128 };
     char *buf = malloc(CHUNK);
@@ -1211,7 +1416,7 @@ sb_trace_write(const char *path, const sb_trace *t, char *err, size_t err_size)
         return -1;
     }
     /* Refuse before touching the file: what is written can be read back. */
-    if (trace_check(path, t, err, err_size) != 0)
+    if (trace_check(path, t, HDR_VERSION, err, err_size) != 0)
         return -1;
     FILE *f = fopen(path, "wb");
     if (f == NULL) {

@@ -445,7 +445,9 @@ SB_EXPORT sb_status sb_each_booking(sb_engine *e, uint16_t location, int32_t fro
  * called sb_reserve: they confirm it as usual, or it runs out and the next
  * one gets the place when sb_expire reclaims it.  First come, first served;
  * each person waits once (they leave the list when they get a hold, reserve
- * or book themselves, or cancel).  Places of holds that ran out reach the
+ * or book themselves, or cancel).  The engine has no notion of today, so
+ * people whose range has passed stay on the list until the server cancels
+ * them (each freed place at a location scans its max_waiting entries).  Places of holds that ran out reach the
  * list when they are reclaimed: by sb_expire, or by a call that reclaims
  * them on its way (a reserve finding the shelf short, a family booking
  * finding its slot full, the owner's next reserve).  A reserve that takes

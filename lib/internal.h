@@ -321,10 +321,10 @@ typedef struct sb_wait_entry {
 /* A counted place of slot that a call freed goes to the first waiting
  * person it fits, or back to the slot. */
 void sb__place_free(sb_engine *e, uint32_t slot, uint64_t now);
-/* Gives a counted place to the first waiting person it fits: true when the
- * place is gone (given, or back to the slot because no seat was free for
- * a hold), false when the caller still has it (nobody fits). */
-bool sb__wait_give(sb_engine *e, uint32_t slot, uint64_t now);
+/* Gives a counted place to the first waiting person it fits: SB_OK (given),
+ * SB_FULL (no seat was free for a hold: the place went back to the slot),
+ * else the caller still has it (SB_NOT_FOUND: nobody fits; SB_NO_STOCK). */
+sb_status sb__wait_give(sb_engine *e, uint32_t slot, uint64_t now);
 /* Offers up to `places` new places of slot to the waiting list. */
 void sb__wait_release(sb_engine *e, uint32_t slot, uint32_t places);
 /* Whether a PS_WAITING word's entry names its person (sb_audit). */

@@ -230,7 +230,8 @@ sb__places_return(sb_engine *e, uint32_t slot, uint32_t n)
 void
 sb__place_free(sb_engine *e, uint32_t slot, uint64_t now)
 {
-    if (!sb__wait_give(e, slot, now))
+    sb_status st = sb__wait_give(e, slot, now);
+    if (st != SB_OK && st != SB_FULL)
         taken_drop(e, slot);
 }
 

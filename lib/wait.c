@@ -147,9 +147,9 @@ first_fitting(sb_engine *e, uint16_t location, uint32_t day, pick *best)
 }
 
 /* Gives the counted place to the picked person: SB_OK, SB_FULL when no
- * seat was free for a hold (the place went back to the slot), SB_NOT_FOUND
- * when they left meanwhile or no sticker is left (the caller keeps the
- * place). */
+ * seat was free for a hold (the place went back to the slot), SB_NO_STOCK
+ * when no sticker is left, SB_NOT_FOUND when they left meanwhile (the
+ * caller keeps the place on the last two). */
 static sb_status
 give_to(sb_engine *e, uint32_t slot, const pick *pk, uint64_t now)
 {
@@ -173,30 +173,25 @@ give_to(sb_engine *e, uint32_t slot, const pick *pk, uint64_t now)
     return SB_NOT_FOUND;
 }
 
-bool
+sb_status
 sb__wait_give(sb_engine *e, uint32_t slot, uint64_t now)
 {
     if (!e->wait_ring)
-        return false;
+        return SB_NOT_FOUND;
     uint16_t location = sb__slot_location(e, slot);
     if (atomic_load_explicit(&e->waitq[location].count, memory_order_acquire) == 0 ||
         !sb__location_is_open(e, location))
-        return false;
+        return SB_NOT_FOUND;
     uint32_t day = (slot / e->windows) % e->days;
     pick best = {0, 0, 0, 0};
     for (uint32_t tries = 0; first_fitting(e, location, day, &best); tries++) {
         sb_assert(tries < SB_RETRY_MAX);
-        switch (give_to(e, slot, &best, now)) {
-        case SB_OK:
-        case SB_FULL:
-            return true;
-        case SB_NO_STOCK:
-            return false;
-        default:
-            continue; /* they left: the next one */
-        }
+        sb_status st = give_to(e, slot, &best, now);
+        if (st != SB_NOT_FOUND)
+            return st;
+        /* they left: the next one */
     }
-    return false;
+    return SB_NOT_FOUND;
 }
 
 void
@@ -210,8 +205,12 @@ sb__wait_release(sb_engine *e, uint32_t slot, uint32_t places)
         if (atomic_load_explicit(&q->count, memory_order_acquire) == 0 ||
             sb__places_take(e, slot, 1, now) != SB_OK)
             return;
-        if (!sb__wait_give(e, slot, now)) {
-            sb__places_return(e, slot, 1);
+        sb_status st = sb__wait_give(e, slot, now);
+        if (st != SB_OK) {
+            /* Nobody fits, no sticker, or no seat for a hold (the place
+             * went back already): the rest would fare no better. */
+            if (st != SB_FULL)
+                sb__places_return(e, slot, 1);
             return;
         }
     }

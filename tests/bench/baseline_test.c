@@ -173,7 +173,14 @@ typedef struct side {
 } side;
 
 /* What the test last saw of a person (to aim calls, not to check them). */
-enum { SEEN_NONE, SEEN_HELD, SEEN_BOOKED, SEEN_REDEEMED };
+enum { SEEN_NONE, SEEN_HELD, SEEN_BOOKED, SEEN_REDEEMED, SEEN_WAITING, SEEN_MEMBER };
+
+/* What a run mixes in besides the calls every run makes. */
+enum {
+    MIX_FAMILIES = 1, /* sb_book_group */
+    MIX_WAITING = 2,  /* sb_wait, and the settles it needs (below) */
+    MIX_SETTLE = 4,   /* sb_expire whenever the clock moves: no dead hold is ever left */
+};
 
 typedef struct diff {
     uint64_t seed;
@@ -195,6 +202,16 @@ typedef struct diff {
     uint32_t stored;                    /* people stored so far */
     uint64_t expired[SIDES];            /* holds sb_expire reclaimed, per engine */
     uint64_t statuses[SB_STATUS_COUNT]; /* how often each status came up */
+    unsigned mix;                       /* MIX_* */
+    int leader[NPOOL];                  /* the family the person is booked with (its leader's
+                                           pool index, as the test saw it), -1 none */
+    int members[NPOOL][SB_FAMILY_MAX];  /* a leader's family, in the caller's order */
+    unsigned nmembers[NPOOL];
+    /* families booked, waiting people who confirmed the hold the list gave
+     * them, family codes verified by a member who does not lead, sb_expire
+     * calls made to settle */
+    uint64_t families, offers, member_codes, settles;
+    uint64_t group_statuses[SB_STATUS_COUNT], wait_statuses[SB_STATUS_COUNT];
     char desc[200];
 } diff;
 
@@ -261,12 +278,15 @@ same_booking(diff *d, const sb_booking bk[SIDES])
     sb_slot sl[SIDES] = {bk[SB].slot, bk[MX].slot};
     same_slot(d, sl);
     if (bk[SB].bsn != bk[MX].bsn || bk[SB].state != bk[MX].state ||
-        bk[SB].deadline_ms != bk[MX].deadline_ms)
+        bk[SB].deadline_ms != bk[MX].deadline_ms || bk[SB].position != bk[MX].position ||
+        bk[SB].last_day != bk[MX].last_day)
         mismatch(d,
                  "bookings differ: slotbook bsn %09u state %d deadline %" PRIu64
-                 ", mutex bsn %09u state %d deadline %" PRIu64,
-                 bk[SB].bsn, (int)bk[SB].state, bk[SB].deadline_ms, bk[MX].bsn, (int)bk[MX].state,
-                 bk[MX].deadline_ms);
+                 " position %u last day %" PRId32 ", mutex bsn %09u state %d deadline %" PRIu64
+                 " position %u last day %" PRId32,
+                 bk[SB].bsn, (int)bk[SB].state, bk[SB].deadline_ms, bk[SB].position,
+                 bk[SB].last_day, bk[MX].bsn, (int)bk[MX].state, bk[MX].deadline_ms,
+                 bk[MX].position, bk[MX].last_day);
 }
 
 static bool
@@ -280,10 +300,13 @@ code_well_formed(const char *c)
     return true;
 }
 
-/* A book or confirm answered st on both engines, which wrote code[side]
- * (prefilled with '?' when not NULL). */
+/* A call that issues a code answered st on both engines, which wrote
+ * code[side] (prefilled with '?' when not NULL): on SB_OK a code of person
+ * `who` (a family's leader for a family's code), for the n people holders[]
+ * (its members). */
 static void
-check_codes(diff *d, int who, sb_status st, char code[SIDES][SB_CODE_SIZE])
+check_family_codes(diff *d, int who, const int *holders, unsigned n, sb_status st,
+                   char code[SIDES][SB_CODE_SIZE])
 {
     for (int k = 0; k < SIDES; k++) {
         if (st != SB_OK) {
@@ -293,8 +316,10 @@ check_codes(diff *d, int who, sb_status st, char code[SIDES][SB_CODE_SIZE])
         }
         if (!code_well_formed(code[k]))
             mismatch(d, "%s issued a malformed code '%s'", DRIVERS[k]->name, code[k]);
-        memcpy(d->s[k].older[who], d->s[k].latest[who], SB_CODE_SIZE);
-        memcpy(d->s[k].latest[who], code[k], SB_CODE_SIZE);
+        for (unsigned j = 0; j < n; j++) {
+            memcpy(d->s[k].older[holders[j]], d->s[k].latest[holders[j]], SB_CODE_SIZE);
+            memcpy(d->s[k].latest[holders[j]], code[k], SB_CODE_SIZE);
+        }
     }
     if (st != SB_OK || !d->keyed)
         return;
@@ -315,6 +340,12 @@ check_codes(diff *d, int who, sb_status st, char code[SIDES][SB_CODE_SIZE])
     } else if (d->sb_number[who] != num[SB]) {
         mismatch(d, "slotbook sealed number %u, earlier %u", num[SB], d->sb_number[who]);
     }
+}
+
+static void
+check_codes(diff *d, int who, sb_status st, char code[SIDES][SB_CODE_SIZE])
+{
+    check_family_codes(d, who, &who, 1, st, code);
 }
 
 /* ---- picking arguments ------------------------------------------------------------ */
@@ -397,7 +428,9 @@ step_release(diff *d)
     int i = slot_number(s);
     uint32_t cap = i >= 0 ? d->capacity[i] : 0;
     uint32_t places = cap < 5 ? rbelow(&d->r, 3) : 0; /* slots stay small, so they fill */
-    if (cap > 0 && rchance(&d->r, 50))                /* past UINT32_MAX: refused */
+    if (d->mix & MIX_FAMILIES)                        /* but room for a family now and then */
+        places = cap < 8 ? rbelow(&d->r, 5) : 0;
+    if (cap > 0 && rchance(&d->r, 50)) /* past UINT32_MAX: refused */
         places = UINT32_MAX - cap + 1u + rbelow(&d->r, 2);
     describe(d, "release({%u, %" PRId64 ", %u}, %u)", s.location, (int64_t)s.day - FIRST_DAY,
              s.window, places);
@@ -416,10 +449,23 @@ stored_now(diff *d, int who, sb_status st)
         d->order[who] = d->stored++;
 }
 
+/* The family led by `leader` was cancelled: nobody is with it any more. */
+static void
+family_end(diff *d, int leader)
+{
+    for (unsigned j = 0; j < d->nmembers[leader]; j++) {
+        int m = d->members[leader][j];
+        if (d->leader[m] == leader) {
+            d->leader[m] = -1;
+            d->seen[m] = d->seen[m] == SEEN_MEMBER ? SEEN_NONE : d->seen[m];
+        }
+    }
+}
+
 static void
 step_take(diff *d, bool book)
 {
-    int who = pick_person(d, SEEN_NONE, 30);
+    int who = pick_person(d, rchance(&d->r, 100) ? SEEN_WAITING : SEEN_NONE, 30);
     sb_slot s = pick_slot(d);
     bool null_code = book && rchance(&d->r, 20);
     describe(d, "%s(%09u, {%u, %" PRId64 ", %u})", book ? "book" : "reserve", d->bsn[who],
@@ -434,14 +480,16 @@ step_take(diff *d, bool book)
     stored_now(d, who, st[SB]);
     if (book)
         check_codes(d, who, st[SB], code);
-    if (st[SB] == SB_OK)
+    if (st[SB] == SB_OK) {
         d->seen[who] = book ? SEEN_BOOKED : SEEN_HELD;
+        d->leader[who] = -1;
+    }
 }
 
 static void
 step_confirm(diff *d)
 {
-    int who = pick_person(d, SEEN_HELD, 70);
+    int who = pick_person(d, rchance(&d->r, 300) ? SEEN_WAITING : SEEN_HELD, 70);
     bool null_code = rchance(&d->r, 20);
     describe(d, "confirm(%09u%s)", d->bsn[who], null_code ? ", NULL" : "");
     sb_status st[SIDES];
@@ -451,19 +499,24 @@ step_confirm(diff *d)
         st[k] = d->s[k].d->confirm(d->s[k].h, d->bsn[who], null_code ? NULL : code[k]);
     same_status(d, st);
     check_codes(d, who, st[SB], code);
-    if (st[SB] == SB_OK)
+    if (st[SB] == SB_OK) {
+        d->offers += d->seen[who] == SEEN_WAITING; /* the hold came from the waiting list */
         d->seen[who] = SEEN_BOOKED;
+    }
 }
 
 static void
 step_cancel(diff *d)
 {
-    int who = pick_person(d, rchance(&d->r, 500) ? SEEN_HELD : SEEN_BOOKED, 60);
+    static const int aims[] = {SEEN_HELD, SEEN_BOOKED, SEEN_WAITING, SEEN_MEMBER};
+    int who = pick_person(d, aims[rbelow(&d->r, 4)], 60);
     describe(d, "cancel(%09u)", d->bsn[who]);
     sb_status st[SIDES];
     for (int k = 0; k < SIDES; k++)
         st[k] = d->s[k].d->cancel(d->s[k].h, d->bsn[who]);
     same_status(d, st);
+    if (st[SB] == SB_OK && d->leader[who] >= 0)
+        family_end(d, d->leader[who]); /* any member cancels the whole family */
     if (st[SB] == SB_OK)
         d->seen[who] = SEEN_NONE;
 }
@@ -471,7 +524,7 @@ step_cancel(diff *d)
 static void
 step_reschedule(diff *d)
 {
-    int who = pick_person(d, SEEN_BOOKED, 70);
+    int who = pick_person(d, rchance(&d->r, 300) ? SEEN_MEMBER : SEEN_BOOKED, 70);
     sb_slot s = pick_slot(d);
     bool null_code = rchance(&d->r, 20);
     describe(d, "reschedule(%09u, {%u, %" PRId64 ", %u}%s)", d->bsn[who], s.location,
@@ -482,7 +535,11 @@ step_reschedule(diff *d)
     for (int k = 0; k < SIDES; k++)
         st[k] = d->s[k].d->reschedule(d->s[k].h, d->bsn[who], s, null_code ? NULL : code[k]);
     same_status(d, st);
-    check_codes(d, who, st[SB], code);
+    int leader = d->leader[who];
+    if (leader >= 0) /* a member moves the whole family: the leader's new code, for all */
+        check_family_codes(d, leader, d->members[leader], d->nmembers[leader], st[SB], code);
+    else
+        check_codes(d, who, st[SB], code);
 }
 
 static uint16_t
@@ -696,7 +753,7 @@ code_text(const diff *d, int k, const presented *p, char out[80])
 static void
 step_present(diff *d, bool redeem)
 {
-    int who = pick_person(d, SEEN_BOOKED, 60);
+    int who = pick_person(d, rchance(&d->r, 300) ? SEEN_MEMBER : SEEN_BOOKED, 60);
     presented p = {.kind = (code_kind)rbelow(&d->r, C_KINDS), .owner = who};
     if (p.kind == C_OTHERS)
         p.owner = pick_person(d, SEEN_BOOKED, 60);
@@ -718,7 +775,9 @@ step_present(diff *d, bool redeem)
     }
     same_status(d, st);
     same_booking(d, bk);
-    if (redeem && st[SB] == SB_OK)
+    d->member_codes += st[SB] == SB_OK && p.kind == C_OWN && bsn == d->bsn[who] &&
+                       d->leader[who] >= 0 && d->leader[who] != who;
+    if (redeem && st[SB] == SB_OK && d->leader[who] < 0)
         d->seen[who] = SEEN_REDEEMED;
 }
 
@@ -771,10 +830,11 @@ read_all_slots(diff *d)
         read_slot(d, slot_at(i), false);
 }
 
+/* sb_expire on both engines: the same count where it is exact, then every
+ * slot and shelf alike. */
 static void
-step_expire(diff *d)
+expire_both(diff *d)
 {
-    describe(d, "expire()");
     size_t n[SIDES];
     for (int k = 0; k < SIDES; k++) {
         n[k] = d->s[k].d->expire(d->s[k].h);
@@ -785,6 +845,27 @@ step_expire(diff *d)
     read_all_slots(d);
     for (uint16_t loc = 0; loc < NLOC; loc++) /* every hold that ran out gave its sticker back */
         read_stock(d, loc, false, true);
+}
+
+/* Reclaims every dead hold first, so that the next call cannot hang on what
+ * the engines may legitimately see differently (baseline.c, at the top). */
+static void
+settle(diff *d)
+{
+    char why[200];
+    memcpy(why, d->desc, sizeof why);
+    d->settles++;
+    describe(d, "expire() to settle dead holds before %s", why);
+    expire_both(d);
+    memcpy(d->desc, why, sizeof why);
+}
+
+static void
+step_expire(diff *d)
+{
+    describe(d, "expire()");
+    expire_both(d);
+    size_t n[SIDES];
     if (rchance(&d->r, 200)) {
         describe(d, "expire() again at once");
         for (int k = 0; k < SIDES; k++)
@@ -808,6 +889,137 @@ step_time(diff *d)
         now -= rbelow(&d->r, 2000);
     describe(d, "time moves to t+%" PRId64, (int64_t)(now - CLOCK_START));
     atomic_store(&d->clock.now, now);
+    if (d->mix & MIX_SETTLE)
+        settle(d);
+}
+
+/* Whether a family booking of who[0..n) needs dead holds settled first
+ * (with a waiting list): a member who waits could get a hold from the
+ * call's own reclaims before the call claims them, and two members' dead
+ * holds dropped by their claims go to the list in the order the engine
+ * claims them; both orders are the engines' person numbers, which differ
+ * (baseline.c, at the top).  A lookup on both engines tells who waits; a
+ * person not found who was last seen holding or waiting may hold a dead
+ * hold. */
+static bool
+group_needs_settle(diff *d, const int *who, unsigned n)
+{
+    unsigned dead = 0;
+    for (unsigned j = 0; j < n; j++) {
+        if (who[j] >= NVALID)
+            continue;
+        sb_status st[SIDES];
+        sb_booking bk[SIDES];
+        memset(bk, 0xab, sizeof bk);
+        for (int k = 0; k < SIDES; k++)
+            st[k] = d->s[k].d->lookup(d->s[k].h, d->bsn[who[j]], &bk[k]);
+        same_status(d, st);
+        if (st[SB] == SB_OK && bk[SB].state == SB_STATE_WAITING)
+            return true;
+        dead += st[SB] == SB_NOT_FOUND &&
+                (d->seen[who[j]] == SEEN_HELD || d->seen[who[j]] == SEEN_WAITING);
+    }
+    return dead >= 2;
+}
+
+/* The people of a family: mostly people without a booking, now and then
+ * somebody waiting, a BSN twice, an invalid one, or too many. */
+static unsigned
+pick_family(diff *d, int who[SB_FAMILY_MAX + 1], uint32_t bsns[SB_FAMILY_MAX + 1])
+{
+    uint32_t k = rbelow(&d->r, 1000);
+    unsigned n = k < 20    ? 0
+                 : k < 40  ? SB_FAMILY_MAX + 1
+                 : k < 200 ? 1 + (unsigned)rbelow(&d->r, SB_FAMILY_MAX)
+                           : 2 + (unsigned)rbelow(&d->r, 2);
+    for (unsigned j = 0; j < n; j++) {
+        if (j > 0 && rchance(&d->r, 15))
+            who[j] = who[rbelow(&d->r, j)];
+        else
+            who[j] = pick_person(d, rchance(&d->r, 300) ? SEEN_WAITING : SEEN_NONE, 70);
+        bsns[j] = d->bsn[who[j]];
+    }
+    return n;
+}
+
+static void
+step_group(diff *d)
+{
+    int who[SB_FAMILY_MAX + 1];
+    uint32_t bsns[SB_FAMILY_MAX + 1];
+    unsigned n = pick_family(d, who, bsns);
+    sb_slot s = pick_slot(d);
+    bool null_bsns = rchance(&d->r, 10), null_code = rchance(&d->r, 10);
+    /* Now and then one engine (the other learns the blocker) is given none. */
+    int no_blocker = rchance(&d->r, 100) ? (int)rbelow(&d->r, SIDES) : -1;
+    describe(d, "book_group(%u people from %09u, {%u, %" PRId64 ", %u}%s%s)", n, n ? bsns[0] : 0,
+             s.location, (int64_t)s.day - FIRST_DAY, s.window, null_bsns ? ", NULL bsns" : "",
+             null_code ? ", NULL code" : "");
+    if ((d->mix & MIX_WAITING) && n <= SB_FAMILY_MAX && group_needs_settle(d, who, n))
+        settle(d);
+    sb_status st[SIDES];
+    unsigned blocker[SIDES] = {0xdead, 0xbeef};
+    char code[SIDES][SB_CODE_SIZE];
+    memset(code, '?', sizeof code);
+    for (int k = 0; k < SIDES; k++)
+        st[k] =
+            d->s[k].d->book_group(d->s[k].h, null_bsns ? NULL : bsns, n, s,
+                                  null_code ? NULL : code[k], no_blocker == k ? NULL : &blocker[k]);
+    same_status(d, st);
+    d->group_statuses[st[SB]]++;
+    if (no_blocker >= 0)
+        blocker[no_blocker] = blocker[1 - no_blocker];
+    if (blocker[SB] != blocker[MX] || blocker[SB] > n)
+        mismatch(d, "blockers differ: slotbook %u, mutex %u", blocker[SB], blocker[MX]);
+    /* New members are stored in the caller's order: all on SB_OK, those
+     * before the one past max_people on SB_NOMEM. */
+    unsigned stored = st[SB] == SB_OK ? n : st[SB] == SB_NOMEM && blocker[SB] < n ? blocker[SB] : 0;
+    for (unsigned j = 0; j < stored && j < n; j++)
+        stored_now(d, who[j], SB_OK);
+    check_family_codes(d, n ? who[0] : 0, who, st[SB] == SB_OK ? n : 0, st[SB], code);
+    if (st[SB] != SB_OK)
+        return;
+    d->families++;
+    d->nmembers[who[0]] = n;
+    for (unsigned j = 0; j < n; j++) {
+        d->members[who[0]][j] = who[j];
+        d->leader[who[j]] = who[0];
+        d->seen[who[j]] = SEEN_MEMBER;
+    }
+}
+
+/* A day for a waiting range: around the horizon, now and then far out. */
+static int32_t
+pick_wait_day(diff *d)
+{
+    if (rchance(&d->r, 30))
+        return rchance(&d->r, 500) ? INT32_MIN : INT32_MAX;
+    return FIRST_DAY - 2 + (int32_t)rbelow(&d->r, NDAYS + 4);
+}
+
+static void
+step_wait(diff *d)
+{
+    int who = pick_person(d, rchance(&d->r, 150) ? SEEN_WAITING : SEEN_NONE, 60);
+    uint16_t loc = pick_location(d);
+    int32_t from = pick_wait_day(d), to = pick_wait_day(d);
+    if (from > to && rchance(&d->r, 900)) {
+        int32_t t = from;
+        from = to;
+        to = t;
+    }
+    describe(d, "wait(%09u, %u, %" PRId64 " .. %" PRId64 ")", d->bsn[who], loc,
+             (int64_t)from - FIRST_DAY, (int64_t)to - FIRST_DAY);
+    sb_status st[SIDES];
+    for (int k = 0; k < SIDES; k++)
+        st[k] = d->s[k].d->wait(d->s[k].h, d->bsn[who], loc, from, to);
+    same_status(d, st);
+    d->wait_statuses[st[SB]]++;
+    stored_now(d, who, st[SB]);
+    if (st[SB] == SB_OK) {
+        d->seen[who] = SEEN_WAITING;
+        d->leader[who] = -1;
+    }
 }
 
 /* Every slot, every person, and both audits. */
@@ -832,8 +1044,14 @@ compare_everything(diff *d)
 static void
 step(diff *d)
 {
-    uint32_t k = rbelow(&d->r, 100);
-    if (k < 3)
+    uint32_t k = rbelow(&d->r, d->mix ? 108 : 100);
+    if (k >= 104 && (d->mix & MIX_WAITING))
+        step_wait(d);
+    else if (k >= 100 && (d->mix & MIX_FAMILIES))
+        step_group(d);
+    else if (k >= 100)
+        step_time(d);
+    else if (k < 3)
         step_location(d);
     else if (k < 6)
         step_release(d);
@@ -870,18 +1088,27 @@ step(diff *d)
 }
 
 static void
-diff_open(diff *d, uint64_t seed, uint32_t holds_per_slot, bool keyed, bool rules)
+diff_open(diff *d, uint64_t seed, uint32_t holds_per_slot, bool keyed, bool rules, unsigned mix)
 {
     memset(d, 0, sizeof *d);
     d->seed = seed;
     d->r.s = seed * UINT64_C(0x2545f4914f6cdd1d);
     d->keyed = keyed;
-    d->exact_expire = holds_per_slot == 1;
+    d->mix = mix;
+    /* One seat per slot leaves no choice of dead hold to take over; settled
+     * runs leave no dead hold at all. */
+    d->exact_expire = holds_per_slot == 1 || (mix & MIX_SETTLE);
     d->rules = rules;
     atomic_init(&d->clock.now, CLOCK_START + rbelow(&d->r, 86400000u));
     d->o = small_options(&d->clock, holds_per_slot, keyed);
     d->o.use_stock = rules;
     d->o.max_changes = rules ? 3 : 0;
+    /* Family records run out in some runs (the default is max_people / 4),
+     * and a waiting list of 2 fills in others. */
+    if (mix & MIX_FAMILIES)
+        d->o.max_families = seed % 3 == 0 ? SB_FAMILIES_AUTO : seed % 3 == 1 ? 1000 : 4;
+    if (mix & MIX_WAITING)
+        d->o.max_waiting = seed % 2 ? SB_WAITING_AUTO : 2;
     if (keyed)
         cr_assert_eq(sb__code_keys_init(&d->keys, d->o.code_key), 0);
     for (int i = 0; i < NVALID; i++) {
@@ -895,8 +1122,10 @@ diff_open(diff *d, uint64_t seed, uint32_t holds_per_slot, bool keyed, bool rule
     }
     static const uint32_t invalid[NINVALID] = {0, 111222334u, 1000000000u, UINT32_MAX};
     memcpy(&d->bsn[NVALID], invalid, sizeof invalid);
-    for (int i = 0; i < NPOOL; i++)
+    for (int i = 0; i < NPOOL; i++) {
         d->order[i] = d->sb_number[i] = NIL;
+        d->leader[i] = -1;
+    }
     for (int k = 0; k < SIDES; k++) {
         d->s[k].d = DRIVERS[k];
         d->s[k].h = open_engine(DRIVERS[k], &d->o);
@@ -906,11 +1135,65 @@ diff_open(diff *d, uint64_t seed, uint32_t holds_per_slot, bool keyed, bool rule
             d->s[k].d->location_open(d->s[k].h, loc);
 }
 
+/* What the runs of one test with families and a waiting list reached,
+ * summed over its seeds (some of which run out of family records or fill
+ * their waiting lists early). */
+typedef struct mix_totals {
+    uint64_t group_statuses[SB_STATUS_COUNT], wait_statuses[SB_STATUS_COUNT];
+    uint64_t families, member_codes, offers, settles;
+} mix_totals;
+static mix_totals totals;
+
 static void
-diff_run(uint64_t seed, uint32_t holds_per_slot, bool keyed, bool rules)
+totals_add(const diff *d)
+{
+    for (int i = 0; i < SB_STATUS_COUNT; i++) {
+        totals.group_statuses[i] += d->group_statuses[i];
+        totals.wait_statuses[i] += d->wait_statuses[i];
+    }
+    totals.families += d->families;
+    totals.member_codes += d->member_codes;
+    totals.offers += d->offers;
+    totals.settles += d->settles;
+}
+
+static void
+expect_mix(unsigned mix)
+{
+    cr_log_info("%" PRIu64 " families booked, %" PRIu64 " family codes shown by members, %" PRIu64
+                " holds of the waiting list confirmed, %" PRIu64 " settles; book_group OK %" PRIu64
+                " FULL %" PRIu64 " DUPLICATE %" PRIu64 " NOMEM %" PRIu64 "; wait OK %" PRIu64
+                " DUPLICATE %" PRIu64 " NOMEM %" PRIu64,
+                totals.families, totals.member_codes, totals.offers, totals.settles,
+                totals.group_statuses[SB_OK], totals.group_statuses[SB_FULL],
+                totals.group_statuses[SB_DUPLICATE], totals.group_statuses[SB_NOMEM],
+                totals.wait_statuses[SB_OK], totals.wait_statuses[SB_DUPLICATE],
+                totals.wait_statuses[SB_NOMEM]);
+    if (mix & MIX_FAMILIES) {
+        static const sb_status wanted[] = {SB_OK,          SB_FULL,   SB_DUPLICATE, SB_INVALID_ID,
+                                           SB_INVALID_ARG, SB_CLOSED, SB_NOMEM};
+        for (size_t i = 0; i < sizeof wanted / sizeof *wanted; i++)
+            cr_expect_gt(totals.group_statuses[wanted[i]], 0, "no book_group %s",
+                         sb_status_name(wanted[i]));
+        cr_expect_gt(totals.member_codes, 0,
+                     "no member showed a family code (%" PRIu64 " families)", totals.families);
+    }
+    if (mix & MIX_WAITING) {
+        static const sb_status wanted[] = {SB_OK, SB_DUPLICATE, SB_INVALID_ARG, SB_CLOSED,
+                                           SB_NOMEM};
+        for (size_t i = 0; i < sizeof wanted / sizeof *wanted; i++)
+            cr_expect_gt(totals.wait_statuses[wanted[i]], 0, "no wait %s",
+                         sb_status_name(wanted[i]));
+        cr_expect_gt(totals.offers, 0, "nobody confirmed a hold of the waiting list");
+    }
+    memset(&totals, 0, sizeof totals);
+}
+
+static void
+diff_run_mix(uint64_t seed, uint32_t holds_per_slot, bool keyed, bool rules, unsigned mix)
 {
     static diff d; /* large: not on the stack */
-    diff_open(&d, seed, holds_per_slot, keyed, rules);
+    diff_open(&d, seed, holds_per_slot, keyed, rules, mix);
     for (d.step = 0; d.step < STEPS; d.step++) {
         step(&d);
         if (d.step % 1000 == 999)
@@ -929,8 +1212,15 @@ diff_run(uint64_t seed, uint32_t holds_per_slot, bool keyed, bool rules)
               "seed %" PRIu64 ": no SB_NO_STOCK (%" PRIu64 ") or no SB_LIMIT (%" PRIu64 ")", seed,
               d.statuses[SB_NO_STOCK], d.statuses[SB_LIMIT]);
     cr_expect_gt(d.expired[SB] + d.expired[MX], 0, "seed %" PRIu64 ": nothing expired", seed);
+    totals_add(&d);
     for (int k = 0; k < SIDES; k++)
         d.s[k].d->close(d.s[k].h);
+}
+
+static void
+diff_run(uint64_t seed, uint32_t holds_per_slot, bool keyed, bool rules)
+{
+    diff_run_mix(seed, holds_per_slot, keyed, rules, 0);
 }
 
 TestSuite(differential, .timeout = 60);
@@ -970,6 +1260,38 @@ Test(differential, keeps_shelves_equal_to_slotbook_after_every_call_with_one_sea
 {
     for (uint64_t seed = 61; seed <= 63; seed++)
         diff_run(seed, 1, true, true);
+}
+
+Test(differential, books_families_like_slotbook)
+{
+    for (uint64_t seed = 71; seed <= 73; seed++)
+        diff_run_mix(seed, 0, true, false, MIX_FAMILIES);
+    for (uint64_t seed = 74; seed <= 75; seed++)
+        diff_run_mix(seed, 0, true, true, MIX_FAMILIES);
+    expect_mix(MIX_FAMILIES);
+}
+
+/* One seat per slot: dead holds are left for the calls that reclaim them on
+ * their way (an empty shelf, a family's full slot, their owner's next call)
+ * and reach the waiting list from there. */
+Test(differential, serves_the_waiting_list_like_slotbook_with_one_seat_per_slot)
+{
+    for (uint64_t seed = 81; seed <= 83; seed++)
+        diff_run_mix(seed, 1, true, false, MIX_FAMILIES | MIX_WAITING);
+    for (uint64_t seed = 84; seed <= 86; seed++)
+        diff_run_mix(seed, 1, true, true, MIX_FAMILIES | MIX_WAITING);
+    expect_mix(MIX_FAMILIES | MIX_WAITING);
+}
+
+/* Any number of seats: sb_expire whenever the clock moves, as a server with
+ * a waiting list does, so no dead hold is left to take over. */
+Test(differential, serves_the_waiting_list_like_slotbook_when_expired_as_time_moves)
+{
+    for (uint64_t seed = 91; seed <= 93; seed++)
+        diff_run_mix(seed, 0, true, false, MIX_FAMILIES | MIX_WAITING | MIX_SETTLE);
+    for (uint64_t seed = 94; seed <= 96; seed++)
+        diff_run_mix(seed, 3, true, true, MIX_FAMILIES | MIX_WAITING | MIX_SETTLE);
+    expect_mix(MIX_FAMILIES | MIX_WAITING);
 }
 
 /* ---- direct tests, on both engines ------------------------------------------------- */
@@ -1070,7 +1392,8 @@ Test(drivers, fill_every_entry_of_their_table)
         cr_assert(d->open && d->close && d->location_open && d->location_close && d->release &&
                       d->reserve && d->confirm && d->book && d->cancel && d->lookup && d->verify &&
                       d->redeem && d->slot_read && d->next_free && d->reschedule && d->stock_add &&
-                      d->stock_read && d->each_booking && d->expire && d->audit,
+                      d->stock_read && d->each_booking && d->expire && d->book_group && d->wait &&
+                      d->audit,
                   "%s misses an entry", d->name);
     }
     cr_assert_str_eq(sb_driver_slotbook.name, "slotbook");
@@ -1109,7 +1432,19 @@ Test(opening, refuses_the_options_slotbook_refuses)
         REFUSED(first_day, INT32_MAX);
         REFUSED(max_changes, SB_MAX_CHANGES + 1);
         REFUSED(use_stock, 2);
+        REFUSED(max_families, SB_MAX_FAMILIES + 1);
+        REFUSED(max_waiting, SB_MAX_WAITING / NLOC + 1); /* 3 locations of it pass 2^24 */
 #undef REFUSED
+        o = good; /* the largest of each */
+        o.max_families = SB_MAX_FAMILIES;
+        o.max_waiting = SB_MAX_WAITING / NLOC;
+        ST(d, d->open(&o, &h), SB_OK);
+        d->close(h);
+        o = good; /* none of either */
+        o.max_families = 0;
+        o.max_waiting = 0;
+        ST(d, d->open(&o, &h), SB_OK);
+        d->close(h);
         o = good; /* 786,420 slots of 4,096 seats: too many seats */
         o.windows_per_day = 65535;
         o.holds_per_slot = SB_MAX_HOLDS_PER_SLOT;
@@ -1158,6 +1493,8 @@ Test(arguments, are_checked_before_any_state_in_the_documented_order)
         ST(d, d->stock_read(NULL, 0, &n), SB_INVALID_ARG);
         ST(d, d->each_booking(NULL, 0, FIRST_DAY, FIRST_DAY, walk_one, &w), SB_INVALID_ARG);
         ST(d, d->audit(NULL, NULL, NULL, 0), SB_INVALID_ARG);
+        ST(d, d->book_group(NULL, &wrong, 1, bad, code, NULL), SB_INVALID_ARG);
+        ST(d, d->wait(NULL, wrong, 0, FIRST_DAY, FIRST_DAY), SB_INVALID_ARG);
         cr_assert_eq(d->expire(NULL), 0);
         /* NULL pointers before the BSN, the BSN before the slot */
         ST(d, d->book(e.h, wrong, bad, NULL), SB_INVALID_ARG);
@@ -1873,6 +2210,496 @@ Test(each_booking, shows_live_holds_and_bookings_and_lets_the_callback_move_them
     }
 }
 
+/* ---- families and the waiting list, on both engines -------------------------------- */
+
+/* An engine of the small shape with options o (made with small_options on
+ * e's clock), location 0 open, slot 0 with `places`. */
+static void
+eng_start(eng *e, const sb_driver *d, const sb_options *o, uint32_t places)
+{
+    e->d = d;
+    e->h = open_engine(d, o);
+    e->s0 = slot_at(0);
+    e->s1 = slot_at(NDAYS * NWIN);
+    ST(d, d->location_open(e->h, 0), SB_OK);
+    ST(d, d->release(e->h, e->s0, places), SB_OK);
+}
+
+static sb_booking
+look(const sb_driver *d, void *h, uint32_t bsn, sb_status want)
+{
+    sb_booking bk;
+    memset(&bk, 0xab, sizeof bk);
+    ST(d, d->lookup(h, bsn, &bk), want);
+    return bk;
+}
+
+/* The person's booking: state, slot and (for a hold) deadline. */
+#define BOOKING_EQ(d, h, who_, state_, slot_, deadline_)                                           \
+    do {                                                                                           \
+        sb_booking b_ = look((d), (h), (who_), SB_OK);                                             \
+        sb_slot s_ = (slot_);                                                                      \
+        cr_assert(b_.state == (state_) && b_.slot.location == s_.location &&                       \
+                      b_.slot.day == s_.day && b_.slot.window == s_.window &&                      \
+                      b_.deadline_ms == (deadline_) && b_.position == 0 && b_.last_day == 0,       \
+                  "%s: %09u: state %d at {%u, %" PRId32 ", %u} until %" PRIu64, (d)->name, (who_), \
+                  (int)b_.state, b_.slot.location, b_.slot.day, b_.slot.window, b_.deadline_ms);   \
+    } while (0)
+
+/* The person waits at location 0 from `from` to `last`, `position` people
+ * ahead. */
+#define WAITING_EQ(d, h, who_, from, last, position_)                                          \
+    do {                                                                                       \
+        sb_booking b_ = look((d), (h), (who_), SB_OK);                                         \
+        cr_assert(b_.state == SB_STATE_WAITING && b_.bsn == (who_) && b_.slot.location == 0 && \
+                      b_.slot.window == 0 && b_.slot.day == (from) && b_.last_day == (last) && \
+                      b_.position == (position_) && b_.deadline_ms == 0,                       \
+                  "%s: %09u: state %d from %" PRId32 " to %" PRId32 ", %u ahead", (d)->name,   \
+                  (who_), (int)b_.state, b_.slot.day, b_.last_day, b_.position);               \
+    } while (0)
+
+#define GROUP_ST(d, h, list, n, slot, code, want, want_blocker)                                \
+    do {                                                                                       \
+        unsigned bl_ = 0xdead;                                                                 \
+        ST((d), (d)->book_group((h), (list), (n), (slot), (code), &bl_), (want));              \
+        cr_assert_eq(bl_, (unsigned)(want_blocker), "%s: blocker %u, want %u", (d)->name, bl_, \
+                     (unsigned)(want_blocker));                                                \
+    } while (0)
+
+TestSuite(families);
+
+Test(families, book_all_members_or_none_and_redeem_each_on_their_own)
+{
+    for (int k = 0; k < NDRIVERS; k++) {
+        const sb_driver *d = DRIVERS[k];
+        eng e;
+        eng_open(&e, d, 0, MAX_PEOPLE, 0, 3);
+        uint32_t a = nth_bsn(0), b = nth_bsn(1), c = nth_bsn(2), x = nth_bsn(3);
+        uint32_t four[] = {a, b, c, x}, three[] = {a, b, c};
+        char code[SB_CODE_SIZE], none[SB_CODE_SIZE];
+        memset(none, '#', sizeof none);
+        sb_booking bk;
+        GROUP_ST(d, e.h, four, 4, e.s0, none, SB_FULL, 4); /* never a partial fill */
+        cr_assert_eq(none[0], '#', "%s wrote a code on SB_FULL", d->name);
+        INFO_EQ(d, e.h, e.s0, 3, 0, 0, 0, 0, 3);
+        look(d, e.h, a, SB_NOT_FOUND);
+        GROUP_ST(d, e.h, three, 3, e.s0, code, SB_OK, 3);
+        INFO_EQ(d, e.h, e.s0, 3, 0, 3, 0, 0, 0);
+        for (int j = 0; j < 3; j++)
+            BOOKING_EQ(d, e.h, three[j], SB_STATE_BOOKED, e.s0, 0);
+        ST(d, d->verify(e.h, code, b, &bk), SB_OK); /* the code is every member's */
+        cr_assert(bk.bsn == b && bk.state == SB_STATE_BOOKED, "%s", d->name);
+        ST(d, d->verify(e.h, code, x, NULL), SB_WRONG_HOLDER); /* and nobody else's */
+        ST(d, d->redeem(e.h, code, b), SB_OK);
+        ST(d, d->redeem(e.h, code, b), SB_USED);
+        ST(d, d->verify(e.h, code, b, &bk), SB_USED);
+        cr_assert(bk.bsn == b && bk.state == SB_STATE_REDEEMED, "%s", d->name);
+        ST(d, d->verify(e.h, code, a, NULL), SB_OK); /* the others are still to come */
+        INFO_EQ(d, e.h, e.s0, 3, 0, 2, 1, 0, 0);
+        ST(d, d->reserve(e.h, a, e.s0), SB_DUPLICATE);
+        ST(d, d->book(e.h, b, e.s0, none), SB_DUPLICATE);
+        ST(d, d->confirm(e.h, c, none), SB_DUPLICATE);
+        ST(d, d->wait(e.h, c, 0, FIRST_DAY, FIRST_DAY), SB_DUPLICATE);
+        walk w = {0};
+        ST(d, d->each_booking(e.h, 0, INT32_MIN, INT32_MAX, walk_one, &w), SB_OK);
+        cr_assert_eq(w.n, 3, "%s: each member is shown", d->name);
+        ST(d, d->reschedule(e.h, c, slot_at(1), none), SB_USED); /* one was at the desk */
+        ST(d, d->cancel(e.h, b), SB_USED);
+        ST(d, d->cancel(e.h, c), SB_OK); /* the whole family: a's and c's places come back */
+        INFO_EQ(d, e.h, e.s0, 3, 0, 0, 1, 0, 2);
+        look(d, e.h, a, SB_NOT_FOUND);
+        BOOKING_EQ(d, e.h, b, SB_STATE_REDEEMED, e.s0, 0);
+        ST(d, d->verify(e.h, code, a, NULL), SB_CANCELLED);
+        ST(d, d->verify(e.h, code, b, NULL), SB_USED);
+        ST(d, d->cancel(e.h, a), SB_NOT_FOUND);
+        ST(d, d->cancel(e.h, b), SB_USED);
+        ST(d, d->book(e.h, a, e.s0, none), SB_OK);
+        eng_close(&e);
+    }
+}
+
+Test(families, answer_in_the_documented_order_naming_the_member_a_status_is_about)
+{
+    for (int k = 0; k < NDRIVERS; k++) {
+        const sb_driver *d = DRIVERS[k];
+        eng e;
+        eng_open(&e, d, 0, 4, 0, 10);
+        uint32_t a = nth_bsn(0), b = nth_bsn(1), c = nth_bsn(2), x = nth_bsn(3), y = nth_bsn(4);
+        uint32_t bad = 111222334u;
+        uint32_t ab[] = {a, b}, a_bad_c[] = {a, bad, c}, aba[] = {a, b, a}, bad_aa[] = {bad, a, a};
+        uint32_t seven[] = {a, b, c, x, y, nth_bsn(5), nth_bsn(6)}, five[] = {a, b, c, x, y};
+        char code[SB_CODE_SIZE];
+        sb_slot closed = slot_at(2 * NDAYS * NWIN), outside = e.s0;
+        outside.day = FIRST_DAY + (int32_t)NDAYS;
+        GROUP_ST(d, e.h, ab, 0, e.s0, code, SB_INVALID_ARG, 0);
+        GROUP_ST(d, e.h, seven, 7, e.s0, code, SB_INVALID_ARG, 7);
+        GROUP_ST(d, e.h, NULL, 2, e.s0, code, SB_INVALID_ARG, 2);
+        GROUP_ST(d, e.h, ab, 2, e.s0, NULL, SB_INVALID_ARG, 2);
+        GROUP_ST(d, e.h, a_bad_c, 3, outside, code, SB_INVALID_ID, 1);
+        GROUP_ST(d, e.h, aba, 3, outside, code, SB_INVALID_ARG, 2);
+        GROUP_ST(d, e.h, bad_aa, 3, e.s0, code, SB_INVALID_ID, 0); /* the BSNs first */
+        GROUP_ST(d, e.h, ab, 2, outside, code, SB_INVALID_ARG, 2);
+        GROUP_ST(d, e.h, ab, 2, closed, code, SB_CLOSED, 2);
+        ST(d, d->reserve(e.h, b, e.s0), SB_OK);
+        GROUP_ST(d, e.h, ab, 2, e.s0, code, SB_DUPLICATE, 1);
+        ST(d, d->cancel(e.h, b), SB_OK);
+        /* max_people 4, b stored: a, c and x are stored in the caller's order,
+         * y is one too many, and those before stay. */
+        GROUP_ST(d, e.h, five, 5, e.s0, code, SB_NOMEM, 4);
+        ST(d, d->reserve(e.h, nth_bsn(7), e.s0), SB_NOMEM);
+        ST(d, d->reserve(e.h, x, e.s0), SB_OK);
+        INFO_EQ(d, e.h, e.s0, 10, 1, 0, 0, 0, 9);
+        eng_close(&e);
+    }
+}
+
+Test(families, take_a_sticker_each_and_stop_at_max_families)
+{
+    for (int k = 0; k < NDRIVERS; k++) {
+        const sb_driver *d = DRIVERS[k];
+        eng e;
+        atomic_init(&e.clock.now, CLOCK_START);
+        sb_options o = small_options(&e.clock, 0, true);
+        o.use_stock = 1;
+        o.max_families = 1;
+        eng_start(&e, d, &o, 5);
+        uint32_t abc[] = {nth_bsn(0), nth_bsn(1), nth_bsn(2)};
+        char code[SB_CODE_SIZE];
+        ST(d, d->stock_add(e.h, 0, 2), SB_OK);
+        GROUP_ST(d, e.h, abc, 3, e.s0, code, SB_NO_STOCK, 3);
+        ST(d, d->stock_add(e.h, 0, 1), SB_OK);
+        GROUP_ST(d, e.h, abc, 3, e.s0, code, SB_OK, 3);
+        SHELF_EQ(d, e.h, 0, 0);
+        ST(d, d->redeem(e.h, code, abc[2]), SB_OK); /* used up at the desk */
+        ST(d, d->cancel(e.h, abc[0]), SB_OK);
+        SHELF_EQ(d, e.h, 0, 2);
+        INFO_EQ(d, e.h, e.s0, 5, 0, 0, 1, 0, 4);
+        GROUP_ST(d, e.h, abc, 2, e.s0, code, SB_NOMEM, 2); /* the one family record is used */
+        SHELF_EQ(d, e.h, 0, 2);
+        INFO_EQ(d, e.h, e.s0, 5, 0, 0, 1, 0, 4);
+        eng_close(&e);
+    }
+}
+
+Test(families, move_and_cancel_as_a_whole_on_the_budget_of_the_member_with_most_changes)
+{
+    for (int k = 0; k < NDRIVERS; k++) {
+        const sb_driver *d = DRIVERS[k];
+        eng e;
+        eng_open_rules(&e, d, 3, 6);
+        uint32_t a = nth_bsn(0), b = nth_bsn(1), c = nth_bsn(2), x = nth_bsn(3);
+        uint32_t ba[] = {b, a}, cx[] = {c, x};
+        char first[SB_CODE_SIZE], moved[SB_CODE_SIZE], code[SB_CODE_SIZE];
+        sb_slot s0b = slot_at(2);
+        ST(d, d->release(e.h, s0b, 6), SB_OK);
+        ST(d, d->stock_add(e.h, 0, 10), SB_OK);
+        ST(d, d->stock_add(e.h, 1, 10), SB_OK);
+        for (int i = 0; i < 2; i++) { /* a makes two changes alone */
+            ST(d, d->book(e.h, a, e.s0, code), SB_OK);
+            ST(d, d->cancel(e.h, a), SB_OK);
+        }
+        GROUP_ST(d, e.h, ba, 2, e.s0, first, SB_OK, 2);
+        ST(d, d->reschedule(e.h, a, e.s1, moved), SB_OK); /* change 3, to another location */
+        BOOKING_EQ(d, e.h, b, SB_STATE_BOOKED, e.s1, 0);
+        SHELF_EQ(d, e.h, 0, 10);
+        SHELF_EQ(d, e.h, 1, 8);
+        ST(d, d->verify(e.h, first, a, NULL), SB_CANCELLED);
+        ST(d, d->verify(e.h, moved, a, NULL), SB_OK);
+        ST(d, d->verify(e.h, moved, b, NULL), SB_OK);
+        ST(d, d->cancel(e.h, b), SB_LIMIT); /* a had 2 of 3 left when the family was made */
+        ST(d, d->reschedule(e.h, b, e.s0, code), SB_LIMIT);
+        /* A family of people with no changes: a move and a cancel count for
+         * each, so c has one left. */
+        GROUP_ST(d, e.h, cx, 2, e.s0, code, SB_OK, 2);
+        ST(d, d->reschedule(e.h, x, s0b, code), SB_OK);
+        ST(d, d->reschedule(e.h, x, s0b, code), SB_DUPLICATE);
+        SHELF_EQ(d, e.h, 0, 8); /* inside a location the stickers go along */
+        ST(d, d->cancel(e.h, c), SB_OK);
+        INFO_EQ(d, e.h, s0b, 6, 0, 0, 0, 0, 6);
+        ST(d, d->book(e.h, c, e.s0, code), SB_OK);
+        ST(d, d->cancel(e.h, c), SB_OK);
+        ST(d, d->book(e.h, c, e.s0, code), SB_OK);
+        ST(d, d->cancel(e.h, c), SB_LIMIT);
+        eng_close(&e);
+    }
+}
+
+Test(families, codes_answer_for_their_members_only_and_old_ones_stay_refused)
+{
+    for (int k = 0; k < NDRIVERS; k++) {
+        const sb_driver *d = DRIVERS[k];
+        eng e;
+        eng_open(&e, d, 0, MAX_PEOPLE, 0, 10);
+        uint32_t a = nth_bsn(0), b = nth_bsn(1), x = nth_bsn(2), ab[] = {a, b};
+        char own[SB_CODE_SIZE], fam1[SB_CODE_SIZE], fam2[SB_CODE_SIZE], later[SB_CODE_SIZE];
+        sb_slot day1 = slot_at(2);
+        ST(d, d->release(e.h, day1, 10), SB_OK);
+        ST(d, d->book(e.h, a, e.s0, own), SB_OK);
+        ST(d, d->cancel(e.h, a), SB_OK);
+        GROUP_ST(d, e.h, ab, 2, e.s0, fam1, SB_OK, 2);
+        ST(d, d->verify(e.h, own, a, NULL), SB_CANCELLED);     /* the leader's before */
+        ST(d, d->verify(e.h, own, b, NULL), SB_WRONG_HOLDER);  /* never b's */
+        ST(d, d->verify(e.h, fam1, x, NULL), SB_WRONG_HOLDER); /* a stranger */
+        ST(d, d->reschedule(e.h, b, day1, fam2), SB_OK);
+        ST(d, d->verify(e.h, fam1, b, NULL), SB_CANCELLED); /* the family's older code */
+        ST(d, d->verify(e.h, fam2, b, NULL), SB_OK);
+        ST(d, d->verify(e.h, fam1, a, NULL), SB_CANCELLED);
+        ST(d, d->cancel(e.h, a), SB_OK);
+        ST(d, d->verify(e.h, fam2, b, NULL), SB_CANCELLED);
+        ST(d, d->verify(e.h, fam2, a, NULL), SB_CANCELLED);
+        /* A member who booked alone since is no longer linked to the family
+         * (README.md, "Edges worth knowing"): the old code is another's. */
+        ST(d, d->book(e.h, b, e.s0, own), SB_OK);
+        ST(d, d->verify(e.h, fam2, b, NULL), SB_WRONG_HOLDER);
+        ST(d, d->book(e.h, a, e.s0, later), SB_OK);
+        ST(d, d->verify(e.h, later, b, NULL), SB_WRONG_HOLDER);
+        ST(d, d->verify(e.h, later, a, NULL), SB_OK);
+        ST(d, d->verify(e.h, fam2, a, NULL), SB_CANCELLED);
+        eng_close(&e);
+    }
+}
+
+TestSuite(waiting);
+
+Test(waiting, answers_in_the_documented_order)
+{
+    for (int k = 0; k < NDRIVERS; k++) {
+        const sb_driver *d = DRIVERS[k];
+        eng e;
+        atomic_init(&e.clock.now, CLOCK_START);
+        sb_options o = small_options(&e.clock, 0, true);
+        o.max_people = 3;
+        o.max_waiting = 2;
+        eng_start(&e, d, &o, 1);
+        uint32_t a = nth_bsn(0), b = nth_bsn(1), c = nth_bsn(2), x = nth_bsn(3), bad = 111222334u;
+        int32_t last = FIRST_DAY + (int32_t)NDAYS - 1;
+        ST(d, d->wait(e.h, bad, NLOC, FIRST_DAY, FIRST_DAY), SB_INVALID_ID);
+        ST(d, d->wait(e.h, a, NLOC, FIRST_DAY, FIRST_DAY), SB_INVALID_ARG);
+        ST(d, d->wait(e.h, a, 0, FIRST_DAY - 5, FIRST_DAY - 1), SB_INVALID_ARG);
+        ST(d, d->wait(e.h, a, 0, last + 1, INT32_MAX), SB_INVALID_ARG);
+        ST(d, d->wait(e.h, a, 0, FIRST_DAY + 1, FIRST_DAY), SB_INVALID_ARG);
+        ST(d, d->wait(e.h, a, 2, FIRST_DAY, FIRST_DAY), SB_CLOSED);
+        ST(d, d->reserve(e.h, a, e.s0), SB_OK);
+        ST(d, d->wait(e.h, a, 0, FIRST_DAY, FIRST_DAY), SB_DUPLICATE);
+        ST(d, d->wait(e.h, b, 0, INT32_MIN, INT32_MAX), SB_OK); /* clamped to the horizon */
+        WAITING_EQ(d, e.h, b, FIRST_DAY, last, 0);
+        ST(d, d->wait(e.h, b, 1, FIRST_DAY, FIRST_DAY), SB_CLOSED);
+        ST(d, d->wait(e.h, b, 0, FIRST_DAY, FIRST_DAY), SB_DUPLICATE);
+        ST(d, d->wait(e.h, c, 0, FIRST_DAY, FIRST_DAY), SB_OK);
+        ST(d, d->wait(e.h, x, 0, FIRST_DAY, FIRST_DAY), SB_NOMEM); /* the list is full */
+        ST(d, d->cancel(e.h, c), SB_OK);
+        ST(d, d->wait(e.h, x, 0, FIRST_DAY, FIRST_DAY), SB_NOMEM); /* and now the people */
+        ST(d, d->wait(e.h, c, 0, FIRST_DAY, FIRST_DAY), SB_OK);
+        ST(d, d->confirm(e.h, c, (char[SB_CODE_SIZE]){0}), SB_NOT_FOUND);
+        ST(d, d->reschedule(e.h, c, e.s0, (char[SB_CODE_SIZE]){0}), SB_NOT_FOUND);
+        eng_close(&e);
+        o.max_waiting = 0;
+        eng_start(&e, d, &o, 1);
+        ST(d, d->wait(e.h, a, 0, FIRST_DAY, FIRST_DAY), SB_INVALID_ARG); /* no list */
+        eng_close(&e);
+    }
+}
+
+Test(waiting, shows_each_place_in_the_queue_and_is_left_by_a_cancel_that_is_no_change)
+{
+    for (int k = 0; k < NDRIVERS; k++) {
+        const sb_driver *d = DRIVERS[k];
+        eng e;
+        atomic_init(&e.clock.now, CLOCK_START);
+        sb_options o = small_options(&e.clock, 0, true);
+        o.max_changes = 1;
+        eng_start(&e, d, &o, 1);
+        uint32_t a = nth_bsn(0), b = nth_bsn(1), c = nth_bsn(2);
+        int32_t last = FIRST_DAY + (int32_t)NDAYS - 1;
+        char code[SB_CODE_SIZE];
+        ST(d, d->wait(e.h, a, 0, FIRST_DAY - 3, FIRST_DAY + 1), SB_OK);
+        ST(d, d->wait(e.h, b, 0, FIRST_DAY + 2, FIRST_DAY + 99), SB_OK);
+        ST(d, d->wait(e.h, c, 0, FIRST_DAY, FIRST_DAY), SB_OK);
+        WAITING_EQ(d, e.h, a, FIRST_DAY, FIRST_DAY + 1, 0);
+        WAITING_EQ(d, e.h, b, FIRST_DAY + 2, last, 1);
+        WAITING_EQ(d, e.h, c, FIRST_DAY, FIRST_DAY, 2);
+        walk w = {0};
+        ST(d, d->each_booking(e.h, 0, INT32_MIN, INT32_MAX, walk_one, &w), SB_OK);
+        cr_assert_eq(w.n, 0, "%s: waiting is no booking", d->name);
+        ST(d, d->cancel(e.h, b), SB_OK);
+        look(d, e.h, b, SB_NOT_FOUND);
+        WAITING_EQ(d, e.h, c, FIRST_DAY, FIRST_DAY, 1);
+        ST(d, d->cancel(e.h, a), SB_OK);
+        ST(d, d->cancel(e.h, a), SB_NOT_FOUND);
+        ST(d, d->cancel(e.h, c), SB_OK); /* nobody waits for the place a frees below */
+        ST(d, d->book(e.h, a, e.s0, code), SB_OK);
+        ST(d, d->cancel(e.h, a), SB_OK); /* a's first change: leaving the list was none */
+        ST(d, d->book(e.h, a, e.s0, code), SB_OK);
+        ST(d, d->cancel(e.h, a), SB_LIMIT);
+        eng_close(&e);
+    }
+}
+
+Test(waiting, gives_each_freed_place_to_the_first_person_waiting_whose_range_holds_its_day)
+{
+    for (int k = 0; k < NDRIVERS; k++) {
+        const sb_driver *d = DRIVERS[k];
+        eng e;
+        eng_open(&e, d, 0, MAX_PEOPLE, 0, 1);
+        uint32_t a = nth_bsn(0), w1 = nth_bsn(1), w2 = nth_bsn(2), w3 = nth_bsn(3);
+        char code[SB_CODE_SIZE];
+        sb_slot day1 = slot_at(2);
+        ST(d, d->book(e.h, a, e.s0, code), SB_OK);
+        ST(d, d->wait(e.h, w1, 0, FIRST_DAY + 1, FIRST_DAY + 2), SB_OK);
+        ST(d, d->wait(e.h, w2, 0, FIRST_DAY, FIRST_DAY + 3), SB_OK);
+        ST(d, d->wait(e.h, w3, 0, FIRST_DAY, FIRST_DAY), SB_OK);
+        advance(&e, 10);
+        ST(d, d->cancel(e.h, a), SB_OK); /* day 0: not w1's */
+        BOOKING_EQ(d, e.h, w2, SB_STATE_HELD, e.s0, CLOCK_START + 10 + HOLD_MS);
+        WAITING_EQ(d, e.h, w3, FIRST_DAY, FIRST_DAY, 1);
+        INFO_EQ(d, e.h, e.s0, 1, 1, 0, 0, 0, 0);
+        ST(d, d->confirm(e.h, w2, code), SB_OK);
+        ST(d, d->verify(e.h, code, w2, NULL), SB_OK);
+        /* New places: the first to w1, the second fits nobody and stays free. */
+        ST(d, d->release(e.h, day1, 2), SB_OK);
+        BOOKING_EQ(d, e.h, w1, SB_STATE_HELD, day1, CLOCK_START + 10 + HOLD_MS);
+        INFO_EQ(d, e.h, day1, 2, 1, 0, 0, 0, 1);
+        /* A move away frees the old place: to w3. */
+        ST(d, d->reschedule(e.h, w2, day1, code), SB_OK);
+        BOOKING_EQ(d, e.h, w3, SB_STATE_HELD, e.s0, CLOCK_START + 10 + HOLD_MS);
+        INFO_EQ(d, e.h, e.s0, 1, 1, 0, 0, 0, 0);
+        INFO_EQ(d, e.h, day1, 2, 1, 1, 0, 0, 0);
+        eng_close(&e);
+    }
+}
+
+Test(waiting, passes_an_offered_hold_that_ran_out_to_the_next_one_at_sb_expire)
+{
+    for (int k = 0; k < NDRIVERS; k++) {
+        const sb_driver *d = DRIVERS[k];
+        eng e;
+        eng_open(&e, d, 0, MAX_PEOPLE, 0, 1);
+        uint32_t a = nth_bsn(0), w1 = nth_bsn(1), w2 = nth_bsn(2);
+        char code[SB_CODE_SIZE];
+        ST(d, d->book(e.h, a, e.s0, code), SB_OK);
+        ST(d, d->wait(e.h, w1, 0, FIRST_DAY, FIRST_DAY), SB_OK);
+        ST(d, d->wait(e.h, w2, 0, FIRST_DAY, FIRST_DAY), SB_OK);
+        ST(d, d->cancel(e.h, a), SB_OK);
+        BOOKING_EQ(d, e.h, w1, SB_STATE_HELD, e.s0, CLOCK_START + HOLD_MS);
+        advance(&e, HOLD_MS);
+        look(d, e.h, w1, SB_NOT_FOUND);
+        INFO_EQ(d, e.h, e.s0, 1, 0, 0, 0, 0, 1); /* free at once for every reader */
+        WAITING_EQ(d, e.h, w2, FIRST_DAY, FIRST_DAY, 0);
+        cr_assert_eq(d->expire(e.h), 1, "%s", d->name);
+        BOOKING_EQ(d, e.h, w2, SB_STATE_HELD, e.s0, CLOCK_START + 2 * HOLD_MS);
+        ST(d, d->confirm(e.h, w1, code), SB_EXPIRED);
+        ST(d, d->confirm(e.h, w2, code), SB_OK);
+        cr_assert_eq(d->expire(e.h), 0, "%s", d->name);
+        eng_close(&e);
+    }
+}
+
+Test(waiting, gives_nobody_a_place_at_a_closed_location_or_from_an_empty_shelf)
+{
+    for (int k = 0; k < NDRIVERS; k++) {
+        const sb_driver *d = DRIVERS[k];
+        eng e;
+        eng_open_rules(&e, d, 0, 1);
+        uint32_t a = nth_bsn(0), w = nth_bsn(1);
+        char code[SB_CODE_SIZE];
+        sb_slot day1 = slot_at(2);
+        ST(d, d->stock_add(e.h, 0, 1), SB_OK);
+        ST(d, d->book(e.h, a, e.s0, code), SB_OK);
+        ST(d, d->wait(e.h, w, 0, FIRST_DAY, FIRST_DAY + 3), SB_OK);
+        ST(d, d->location_close(e.h, 0), SB_OK);
+        ST(d, d->cancel(e.h, a), SB_OK);
+        WAITING_EQ(d, e.h, w, FIRST_DAY, FIRST_DAY + 3, 0);
+        INFO_EQ(d, e.h, e.s0, 1, 0, 0, 0, 0, 1);
+        ST(d, d->location_open(e.h, 0), SB_OK);
+        ST(d, d->book(e.h, a, e.s0, code), SB_OK);
+        SHELF_EQ(d, e.h, 0, 0);
+        ST(d, d->release(e.h, day1, 1), SB_OK); /* no sticker for a hold: the place stays free */
+        WAITING_EQ(d, e.h, w, FIRST_DAY, FIRST_DAY + 3, 0);
+        INFO_EQ(d, e.h, day1, 1, 0, 0, 0, 0, 1);
+        ST(d, d->cancel(e.h, a), SB_OK); /* its sticker comes back first, and goes with it */
+        BOOKING_EQ(d, e.h, w, SB_STATE_HELD, e.s0, CLOCK_START + HOLD_MS);
+        SHELF_EQ(d, e.h, 0, 0);
+        eng_close(&e);
+    }
+}
+
+Test(waiting, is_left_by_a_reserve_or_a_family_and_gets_a_dead_hold_its_owner_drops)
+{
+    for (int k = 0; k < NDRIVERS; k++) {
+        const sb_driver *d = DRIVERS[k];
+        eng e;
+        eng_open(&e, d, 0, MAX_PEOPLE, 0, 2);
+        uint32_t a = nth_bsn(0), x = nth_bsn(1), w1 = nth_bsn(2), w2 = nth_bsn(3), w3 = nth_bsn(4);
+        uint32_t fam[] = {x, w2};
+        char code[SB_CODE_SIZE];
+        sb_slot win1 = slot_at(1), day1 = slot_at(2);
+        ST(d, d->release(e.h, win1, 1), SB_OK);
+        ST(d, d->release(e.h, day1, 2), SB_OK);
+        for (int i = 2; i <= 4; i++)
+            ST(d, d->wait(e.h, nth_bsn((uint32_t)i), 0, FIRST_DAY, FIRST_DAY + 3), SB_OK);
+        ST(d, d->reserve(e.h, w1, e.s0), SB_OK); /* sb_wait does not look for a free place */
+        BOOKING_EQ(d, e.h, w1, SB_STATE_HELD, e.s0, CLOCK_START + HOLD_MS);
+        WAITING_EQ(d, e.h, w2, FIRST_DAY, FIRST_DAY + 3, 0);
+        GROUP_ST(d, e.h, fam, 2, day1, code, SB_OK, 2);
+        BOOKING_EQ(d, e.h, w2, SB_STATE_BOOKED, day1, 0);
+        WAITING_EQ(d, e.h, w3, FIRST_DAY, FIRST_DAY + 3, 0);
+        ST(d, d->confirm(e.h, w1, code), SB_OK);
+        ST(d, d->reserve(e.h, a, e.s0), SB_OK);
+        advance(&e, HOLD_MS);
+        WAITING_EQ(d, e.h, w3, FIRST_DAY, FIRST_DAY + 3, 0); /* a dead hold, not reclaimed */
+        ST(d, d->reserve(e.h, a, win1), SB_OK); /* drops a's dead hold: its place to w3 */
+        BOOKING_EQ(d, e.h, w3, SB_STATE_HELD, e.s0, CLOCK_START + 2 * HOLD_MS);
+        cr_assert_eq(d->expire(e.h), 0, "%s: the dead hold was dropped", d->name);
+        eng_close(&e);
+    }
+}
+
+Test(waiting, gets_the_places_a_cancelled_family_leaves)
+{
+    for (int k = 0; k < NDRIVERS; k++) {
+        const sb_driver *d = DRIVERS[k];
+        eng e;
+        eng_open(&e, d, 0, MAX_PEOPLE, 0, 3);
+        uint32_t abc[] = {nth_bsn(0), nth_bsn(1), nth_bsn(2)};
+        char code[SB_CODE_SIZE];
+        GROUP_ST(d, e.h, abc, 3, e.s0, code, SB_OK, 3);
+        ST(d, d->redeem(e.h, code, abc[1]), SB_OK);
+        for (uint32_t i = 3; i < 6; i++)
+            ST(d, d->wait(e.h, nth_bsn(i), 0, FIRST_DAY, FIRST_DAY), SB_OK);
+        ST(d, d->cancel(e.h, abc[2]), SB_OK);
+        BOOKING_EQ(d, e.h, nth_bsn(3), SB_STATE_HELD, e.s0, CLOCK_START + HOLD_MS);
+        BOOKING_EQ(d, e.h, nth_bsn(4), SB_STATE_HELD, e.s0, CLOCK_START + HOLD_MS);
+        WAITING_EQ(d, e.h, nth_bsn(5), FIRST_DAY, FIRST_DAY, 0);
+        INFO_EQ(d, e.h, e.s0, 3, 2, 0, 1, 0, 0);
+        eng_close(&e);
+    }
+}
+
+Test(waiting, gets_a_delayed_release_once_sb_expire_reclaims_it)
+{
+    for (int k = 0; k < NDRIVERS; k++) {
+        const sb_driver *d = DRIVERS[k];
+        eng e;
+        eng_open(&e, d, 0, MAX_PEOPLE, 1000, 1);
+        uint32_t a = nth_bsn(0), w = nth_bsn(1);
+        char code[SB_CODE_SIZE];
+        ST(d, d->book(e.h, a, e.s0, code), SB_OK);
+        ST(d, d->wait(e.h, w, 0, FIRST_DAY, FIRST_DAY), SB_OK);
+        ST(d, d->cancel(e.h, a), SB_OK);
+        sb_slot_info in = read_info(d, e.h, e.s0);
+        sb_booking bk = look(d, e.h, w, SB_OK);
+        /* At once (a delay of 0 drawn) or later, as a delayed release. */
+        cr_assert(bk.state == SB_STATE_HELD || (bk.state == SB_STATE_WAITING && in.pending == 1),
+                  "%s: state %d, pending %u", d->name, (int)bk.state, in.pending);
+        advance(&e, 1000);
+        cr_assert_eq(d->expire(e.h), 0, "%s: no hold ran out", d->name);
+        BOOKING_EQ(d, e.h, w, SB_STATE_HELD, e.s0,
+                   bk.state == SB_STATE_HELD ? CLOCK_START + HOLD_MS
+                                             : CLOCK_START + 1000 + HOLD_MS);
+        eng_close(&e);
+    }
+}
+
 /* ---- threads ---------------------------------------------------------------------- */
 
 #define THREADS 4
@@ -1903,7 +2730,8 @@ hammer_run(void *arg)
         sb_status st = SB_OK;
         uint64_t n;
         walk w = {0};
-        switch (rbelow(&r, 16)) {
+        uint32_t family[4];
+        switch (rbelow(&r, 18)) {
         case 0:
             st = t->d->reserve(t->h, bsn, s);
             break;
@@ -1955,6 +2783,14 @@ hammer_run(void *arg)
             break;
         case 13:
             st = t->d->each_booking(t->h, s.location, FIRST_DAY, INT32_MAX, walk_one, &w);
+            break;
+        case 14:
+            for (int j = 0; j < 4; j++)
+                family[j] = nth_bsn(rbelow(&r, THREAD_PEOPLE));
+            st = t->d->book_group(t->h, family, 1 + rbelow(&r, 4), s, code, NULL);
+            break;
+        case 15:
+            st = t->d->wait(t->h, bsn, s.location, s.day, s.day + (int32_t)rbelow(&r, 3));
             break;
         default:
             atomic_fetch_add(&t->clock->now, rbelow(&r, 20));

@@ -30,8 +30,8 @@ run(const sb_trace *t, const sb_driver *d, unsigned threads)
     sb_replay_opts o = {.threads = threads};
     cr_assert_eq(sb_replay_run(t, d, &o, r, err, sizeof err), 0, "%s", err);
     cr_assert_eq(r->audit, SB_OK, "%s: %s", d->name, r->audit_msg);
-    cr_assert_eq(r->calls + r->skipped, t->count, "%s replayed %llu of %zu", d->name,
-                 (unsigned long long)(r->calls + r->skipped), t->count);
+    cr_assert_eq(r->calls + r->skipped + r->members, t->count, "%s replayed %llu of %zu", d->name,
+                 (unsigned long long)(r->calls + r->skipped + r->members), t->count);
     cr_assert_eq(r->all.count, r->calls);
     return r;
 }
@@ -110,6 +110,7 @@ Test(replay, the_rules_replay_alike_from_csv_and_on_the_baseline_on_two_threads)
     cr_assert_eq(sb_trace_read(path, &back, err, sizeof err), 0, "%s", err);
     unlink(path);
     cr_assert(back.shape.use_stock == 1 && back.shape.max_changes == 3);
+    cr_assert(back.shape.max_families == t.shape.max_families && back.shape.max_waiting == 256);
     sb_replay_result *a = run(&t, &sb_driver_slotbook, 1), *b = run(&back, &sb_driver_slotbook, 1);
     for (unsigned op = 1; op < TOP_COUNT; op++)
         for (unsigned s = 0; s < 32; s++)
@@ -119,5 +120,28 @@ Test(replay, the_rules_replay_alike_from_csv_and_on_the_baseline_on_two_threads)
     free(b);
     free(run(&back, &sb_driver_mutex, 2)); /* run() checks the audit */
     sb_trace_free(&back);
+    sb_trace_free(&t);
+}
+
+Test(replay, a_planner_season_books_families_and_serves_its_waiting_list_on_both_engines)
+{
+    sb_trace t = make("planner", (sb_scenario_params){.seed = 5, .people = 4000});
+    const sb_driver *ds[] = {&sb_driver_slotbook, &sb_driver_mutex};
+    for (int i = 0; i < 2; i++) {
+        sb_replay_result *r = run(&t, ds[i], 2);
+        size_t members = 0;
+        for (size_t k = 0; k < t.count; k++)
+            members += t.recs[k].op == TOP_MEMBER;
+        cr_assert_eq(r->members, members, "%s: member records ride with their family", ds[i]->name);
+        cr_assert_eq(r->op_calls[TOP_MEMBER], 0);
+        cr_assert_gt(r->outcomes[TOP_BOOK_GROUP][SB_OK], 0, "%s: families were booked",
+                     ds[i]->name);
+        cr_assert_gt(r->outcomes[TOP_BOOK_GROUP][SB_FULL], 0, "%s: all or none", ds[i]->name);
+        cr_assert_gt(r->outcomes[TOP_WAIT][SB_OK], 0, "%s: people waited", ds[i]->name);
+        cr_assert_gt(r->outcomes[TOP_CONFIRM][SB_NOT_FOUND], 0, "%s: still waiting", ds[i]->name);
+        cr_assert_gt(r->latency[TOP_BOOK_GROUP].count, 0);
+        cr_assert_gt(r->latency[TOP_WAIT].count, 0);
+        free(r);
+    }
     sb_trace_free(&t);
 }

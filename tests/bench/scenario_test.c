@@ -133,6 +133,17 @@ Test(scenario, planner_mixes_every_kind_of_call_and_some_fraud)
     sb_trace_free(&t);
 }
 
+Test(scenario, uniform_and_surge_replay_with_the_bounds_of_sb_options_init)
+{
+    const char *names[] = {"uniform", "surge"};
+    for (int k = 0; k < 2; k++) {
+        sb_trace t = make(names[k], (sb_scenario_params){.seed = 42, .people = 3000});
+        cr_assert_eq(t.shape.max_families, 750, "%s", names[k]);
+        cr_assert_eq(t.shape.max_waiting, 1024, "%s", names[k]);
+        sb_trace_free(&t);
+    }
+}
+
 Test(scenario, uniform_and_surge_are_the_traces_they_were_before_the_planner_got_its_rules)
 {
     /* Hashes of the records made before reschedule, stock and the change
@@ -177,6 +188,94 @@ Test(scenario, planner_delivers_stickers_with_its_waves_and_none_in_the_outage)
         amsterdam_reserves += outage && r->op == TOP_RESERVE && r->location == 4;
     }
     cr_assert_gt(amsterdam_reserves, 100, "Amsterdam keeps booking in the outage");
+    sb_trace_free(&t);
+}
+
+Test(scenario, planner_books_families_of_two_to_five_whose_members_follow_their_leader)
+{
+    sb_trace t = make("planner", (sb_scenario_params){.seed = 9, .people = 4000});
+    size_t groups = 0, singles = 0, sizes[7] = {0}, member_desk = 0, member_moves = 0;
+    for (size_t i = 0; i < t.count; i++) {
+        const sb_trace_rec *r = &t.recs[i];
+        singles += r->op == TOP_RESERVE || r->op == TOP_BOOK;
+        if (r->op != TOP_BOOK_GROUP)
+            continue;
+        groups++;
+        cr_assert(r->arg >= 2 && r->arg <= 5, "record %zu: a family of %u", i, r->arg);
+        sizes[r->arg]++;
+        for (uint32_t k = 1; k < r->arg; k++) {
+            const sb_trace_rec *m = &t.recs[i + k];
+            cr_assert(m->op == TOP_MEMBER && m->t_ms == r->t_ms && m->bsn != r->bsn,
+                      "record %zu: member %u of the family at %zu", i + k, k, i);
+            /* The member comes to the desk, or moves the family, on their own. */
+            for (size_t j = i + r->arg; j < t.count; j++) {
+                if (t.recs[j].bsn != m->bsn)
+                    continue;
+                member_desk += t.recs[j].op == TOP_REDEEM && t.recs[j].code == TC_OWN;
+                member_moves += t.recs[j].op == TOP_RESCHEDULE || t.recs[j].op == TOP_CANCEL;
+            }
+        }
+    }
+    for (unsigned n = 2; n <= 5; n++)
+        cr_assert_gt(sizes[n], 0, "no family of %u", n);
+    double share = (double)groups / (double)(groups + singles);
+    cr_assert(share > 0.10 && share < 0.20, "families are %.1f%% of bookings", 100 * share);
+    cr_assert_gt(member_desk, groups, "members are redeemed on their own");
+    cr_assert_gt(member_moves, 0, "members move or cancel their family");
+    cr_assert_eq(t.shape.max_families, groups, "a record for every family booking");
+    sb_trace_free(&t);
+}
+
+Test(scenario, planner_has_people_wait_and_confirm_what_the_list_offers_while_expire_runs)
+{
+    sb_trace t = make("planner", (sb_scenario_params){.seed = 9, .people = 4000});
+    cr_assert_eq(t.shape.max_waiting, 256);
+    uint64_t day_ms = UINT64_C(86400000);
+    size_t waits = 0, polled = 0;
+    bool expired_on[184] = {false};
+    for (size_t i = 0; i < t.count; i++) {
+        const sb_trace_rec *r = &t.recs[i];
+        if (r->op == TOP_EXPIRE)
+            expired_on[r->t_ms / day_ms] = true;
+        if (r->op != TOP_WAIT)
+            continue;
+        waits++;
+        cr_assert(r->arg >= 6 && r->day > t.shape.first_day, "record %zu: a wait for next week", i);
+        /* A confirm a few minutes after an sb_expire run or a wave, within
+         * the hold's ten minutes. */
+        for (size_t j = i + 1; j < t.count; j++) {
+            if (t.recs[j].op != TOP_CONFIRM || t.recs[j].bsn != r->bsn)
+                continue;
+            cr_assert_lt(t.recs[j].t_ms % (15 * 60000) % 60000, 60000);
+            polled++;
+            break;
+        }
+    }
+    cr_assert_gt(waits, 100, "%zu waits", waits);
+    cr_assert(polled > waits / 2 && polled < waits, "%zu of %zu waiting people look", polled,
+              waits);
+    for (unsigned d = 0; d < 184; d++)
+        cr_assert(expired_on[d], "no sb_expire on day %u of the season", d);
+    sb_trace_free(&t);
+}
+
+Test(scenario, planner_delivers_a_waves_stickers_before_its_releases)
+{
+    sb_trace t = make("planner", (sb_scenario_params){.seed = 9, .people = 4000});
+    size_t waves = 0;
+    uint64_t stocked = UINT64_MAX, counted = UINT64_MAX; /* a wave's time */
+    for (size_t i = 0; i < t.count; i++) {
+        const sb_trace_rec *r = &t.recs[i];
+        if (r->op == TOP_STOCK)
+            stocked = r->t_ms;
+        if (r->op != TOP_RELEASE)
+            continue;
+        for (size_t j = i + 1; j < t.count && t.recs[j].t_ms == r->t_ms; j++)
+            cr_assert_neq(t.recs[j].op, TOP_STOCK, "record %zu: stickers after a release", j);
+        waves += stocked == r->t_ms && counted != r->t_ms;
+        counted = r->t_ms;
+    }
+    cr_assert_gt(waves, 10);
     sb_trace_free(&t);
 }
 

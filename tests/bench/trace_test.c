@@ -111,30 +111,37 @@ small_shape(void)
     s.release_delay_ms = 500;
     s.max_changes = 3;
     s.use_stock = 1;
+    s.max_families = 250;
+    s.max_waiting = 100;
     return s;
 }
 
 static bool
 is_person_op(unsigned op)
 {
-    return op <= TOP_REDEEM || op == TOP_RESCHEDULE;
+    return op <= TOP_REDEEM || op == TOP_RESCHEDULE || op == TOP_BOOK_GROUP || op == TOP_MEMBER ||
+           op == TOP_WAIT;
 }
 
 static bool
 is_slot_op(unsigned op)
 {
     return op == TOP_RESERVE || op == TOP_BOOK || op == TOP_RELEASE || op == TOP_SLOT_READ ||
-           op == TOP_RESCHEDULE;
+           op == TOP_RESCHEDULE || op == TOP_BOOK_GROUP;
 }
 
-/* A record valid for s, with every op, code kind and field range. */
+/* A record valid for s, with every op (but member records: random_trace
+ * makes them), code kind and field range; with families == false no op of
+ * format version 3. */
 static sb_trace_rec
-random_rec(const sb_trace_shape *s, uint64_t *rng, uint64_t t_ms)
+random_rec_of(const sb_trace_shape *s, uint64_t *rng, uint64_t t_ms, bool families)
 {
     sb_trace_rec r;
     memset(&r, 0, sizeof r);
     r.t_ms = t_ms;
-    r.op = (uint8_t)(1 + rng_next(rng) % (TOP_COUNT - 1));
+    do
+        r.op = (uint8_t)(1 + rng_next(rng) % (TOP_COUNT - 1));
+    while (r.op == TOP_MEMBER || (!families && r.op >= TOP_BOOK_GROUP));
     /* Fields an op does not use may hold anything (but arg and code). */
     r.bsn = (uint32_t)rng_next(rng);
     r.location = (uint16_t)rng_next(rng);
@@ -147,10 +154,17 @@ random_rec(const sb_trace_shape *s, uint64_t *rng, uint64_t t_ms)
         r.day = s->first_day + (int32_t)(rng_next(rng) % s->days);
     }
     if (is_slot_op(r.op) || r.op == TOP_OPEN || r.op == TOP_CLOSE || r.op == TOP_NEXT_FREE ||
-        r.op == TOP_STOCK)
+        r.op == TOP_STOCK || r.op == TOP_WAIT)
         r.location = (uint16_t)(rng_next(rng) % s->locations);
     if (r.op == TOP_RELEASE || r.op == TOP_STOCK)
         r.arg = (uint32_t)rng_next(rng);
+    if (r.op == TOP_BOOK_GROUP)
+        r.arg = (uint32_t)(1 + rng_next(rng) % 6);
+    if (r.op == TOP_WAIT) {
+        uint32_t from = (uint32_t)(rng_next(rng) % s->days);
+        r.day = s->first_day + (int32_t)from;
+        r.arg = (uint32_t)(rng_next(rng) % (s->days - from));
+    }
     if (r.op == TOP_VERIFY || r.op == TOP_REDEEM) {
         r.code = (uint8_t)(1 + rng_next(rng) % (TC_COUNT - 1));
         if (r.code == TC_OF)
@@ -161,8 +175,32 @@ random_rec(const sb_trace_shape *s, uint64_t *rng, uint64_t t_ms)
     return r;
 }
 
+static sb_trace_rec
+random_rec(const sb_trace_shape *s, uint64_t *rng, uint64_t t_ms)
+{
+    return random_rec_of(s, rng, t_ms, true);
+}
+
+/* A family's member record after a book_group at t_ms (the fields it does
+ * not use hold anything). */
+static sb_trace_rec
+member_rec(uint64_t *rng, uint64_t t_ms)
+{
+    sb_trace_rec r;
+    memset(&r, 0, sizeof r);
+    r.t_ms = t_ms;
+    r.op = TOP_MEMBER;
+    r.bsn = (uint32_t)(1 + rng_next(rng) % 999999999u);
+    r.location = (uint16_t)rng_next(rng);
+    r.window = (uint16_t)rng_next(rng);
+    r.day = (int32_t)(uint32_t)rng_next(rng);
+    return r;
+}
+
+/* n random records in time order, each book_group followed by its members;
+ * with families == false only ops of format version 2. */
 static sb_trace
-random_trace(size_t n, uint64_t seed)
+random_trace_of(size_t n, uint64_t seed, bool families)
 {
     sb_trace t;
     memset(&t, 0, sizeof t);
@@ -172,13 +210,27 @@ random_trace(size_t n, uint64_t seed)
     cr_assert_not_null(t.recs);
     uint64_t rng = seed | 1;
     uint64_t now = rng_next(&rng) >> 24;
+    size_t last = 0; /* where the last call's records start */
     for (size_t i = 0; i < n; i++) {
         now += rng_next(&rng) % 4 == 0 ? rng_next(&rng) % 100000 : 0;
-        t.recs[i] = random_rec(&t.shape, &rng, now);
+        last = i;
+        t.recs[i] = random_rec_of(&t.shape, &rng, now, families);
+        if (t.recs[i].op != TOP_BOOK_GROUP)
+            continue;
+        if (t.recs[i].arg > n - i) /* the family fits in what is left */
+            t.recs[i].arg = (uint32_t)(n - i);
+        for (uint32_t k = 1, size = t.recs[i].arg; k < size; k++)
+            t.recs[++i] = member_rec(&rng, now);
     }
-    if (n > 0)
-        t.recs[n - 1].t_ms = UINT64_MAX; /* the largest time still round trips */
+    for (size_t i = last; i < n; i++)
+        t.recs[i].t_ms = UINT64_MAX; /* the largest time still round trips */
     return t;
+}
+
+static sb_trace
+random_trace(size_t n, uint64_t seed)
+{
+    return random_trace_of(n, seed, true);
 }
 
 static void
@@ -238,11 +290,12 @@ reseal(unsigned char *b, size_t len)
     set_u32(b + 16, crc32_bitwise(0, b, len));
 }
 
-/* A small binary trace on disk, and its bytes. */
+/* A small binary trace on disk (no families, so any record may be edited
+ * alone), and its bytes. */
 static unsigned char *
 small_binary(const char *name, size_t n, size_t *len)
 {
-    sb_trace t = random_trace(n, 99);
+    sb_trace t = random_trace_of(n, 99, false);
     char err[256];
     cr_assert_eq(sb_trace_write(path_of(name), &t, err, sizeof err), 0, "%s", err);
     sb_trace_free(&t);
@@ -262,7 +315,12 @@ Test(trace_ops, every_op_name_parses_back_to_its_op)
     cr_assert_str_eq(sb_trace_op_name(TOP_NEXT_FREE), "next_free");
     cr_assert_str_eq(sb_trace_op_name(TOP_RESCHEDULE), "reschedule");
     cr_assert_str_eq(sb_trace_op_name(TOP_STOCK), "stock");
+    cr_assert_str_eq(sb_trace_op_name(TOP_BOOK_GROUP), "book_group");
+    cr_assert_str_eq(sb_trace_op_name(TOP_MEMBER), "member");
+    cr_assert_str_eq(sb_trace_op_name(TOP_WAIT), "wait");
     cr_assert_eq(TOP_EXPIRE, 13, "op numbers are on disk: new ops come after the old ones");
+    cr_assert_eq(TOP_STOCK, 15);
+    cr_assert_eq(TOP_WAIT, 18);
 }
 
 Test(trace_ops, unknown_ops_and_names_give_null_and_zero)
@@ -373,6 +431,8 @@ Test(trace_check, person_ops_need_a_bsn_of_nine_digits)
         r.op = (uint8_t)op;
         if (op == TOP_VERIFY || op == TOP_REDEEM)
             r.code = TC_OWN;
+        if (op == TOP_BOOK_GROUP)
+            r.arg = 6;
         char err[256];
         cr_assert_eq(sb_trace_check(&s, &r, err, sizeof err), 0, "%s", err);
         r.bsn = 0;
@@ -487,8 +547,8 @@ Test(trace_binary, a_random_trace_round_trips_byte_for_byte, .init = make_dir, .
     assert_same_trace(&t, &back);
     size_t len;
     unsigned char *b = get_file(path_of("t.sbt"), &len);
-    cr_assert_eq(len, 64 + 32 * t.count);
-    cr_assert_eq(memcmp(b + 64, t.recs, 32 * t.count), 0, "records are stored as they are");
+    cr_assert_eq(len, 72 + 32 * t.count);
+    cr_assert_eq(memcmp(b + 72, t.recs, 32 * t.count), 0, "records are stored as they are");
     free(b);
     sb_trace_free(&t);
     sb_trace_free(&back);
@@ -546,7 +606,7 @@ Test(trace_files, an_empty_trace_round_trips_in_both_encodings, .init = make_dir
 
 Test(trace_csv, the_text_is_the_documented_format, .init = make_dir, .fini = remove_dir)
 {
-    sb_trace_rec recs[7];
+    sb_trace_rec recs[10];
     memset(recs, 0, sizeof recs);
     recs[0] = (sb_trace_rec){
         .t_ms = 0, .op = TOP_RELEASE, .location = 1, .day = 19801, .window = 2, .arg = 100};
@@ -559,15 +619,26 @@ Test(trace_csv, the_text_is_the_documented_format, .init = make_dir, .fini = rem
     recs[5] = (sb_trace_rec){.t_ms = 11, .op = TOP_STOCK, .location = 3, .arg = 40};
     recs[6] = (sb_trace_rec){
         .t_ms = 12, .op = TOP_RESCHEDULE, .bsn = 111222333, .location = 3, .day = 19802};
-    sb_trace t = {.shape = small_shape(), .count = 7, .recs = recs};
+    recs[7] = (sb_trace_rec){.t_ms = 13,
+                             .op = TOP_BOOK_GROUP,
+                             .bsn = 111222333,
+                             .location = 2,
+                             .day = 19803,
+                             .window = 1,
+                             .arg = 2};
+    recs[8] = (sb_trace_rec){.t_ms = 13, .op = TOP_MEMBER, .bsn = 123456782};
+    recs[9] = (sb_trace_rec){
+        .t_ms = 14, .op = TOP_WAIT, .bsn = 123456782, .location = 1, .day = 19804, .arg = 6};
+    sb_trace t = {.shape = small_shape(), .count = 10, .recs = recs};
     char err[256];
     cr_assert_eq(sb_trace_write(path_of("t.csv"), &t, err, sizeof err), 0, "%s", err);
     size_t len;
     char *text = (char *)get_file(path_of("t.csv"), &len);
     text[len] = '\0';
-    cr_assert_str_eq(text, "# slotbook-trace 2 scenario=surge seed=18364758544493064720 "
+    cr_assert_str_eq(text, "# slotbook-trace 3 scenario=surge seed=18364758544493064720 "
                            "locations=4 first_day=19800 days=30 windows=8 max_people=1000 "
-                           "hold_ms=600000 release_delay_ms=500 max_changes=3 use_stock=1\n"
+                           "hold_ms=600000 release_delay_ms=500 max_changes=3 use_stock=1 "
+                           "max_families=250 max_waiting=100\n"
                            "t_ms,op,bsn,location,day,window,code\n"
                            "0,release,0,1,19801,2,places:100\n"
                            "5,book,111222333,1,19801,2,\n"
@@ -575,7 +646,10 @@ Test(trace_csv, the_text_is_the_documented_format, .init = make_dir, .fini = rem
                            "9,redeem,111222333,0,0,0,mutated\n"
                            "10,next_free,0,0,-3,0,\n"
                            "11,stock,0,3,0,0,stickers:40\n"
-                           "12,reschedule,111222333,3,19802,0,\n");
+                           "12,reschedule,111222333,3,19802,0,\n"
+                           "13,book_group,111222333,2,19803,1,family:2\n"
+                           "13,member,123456782,0,0,0,\n"
+                           "14,wait,123456782,1,19804,0,until:19810\n");
     free(text);
 }
 
@@ -587,10 +661,10 @@ Test(trace_binary, the_header_has_the_documented_layout_and_checksum, .init = ma
     size_t len;
     unsigned char *b = small_binary("t.sbt", 3, &len);
     sb_trace_shape s = small_shape();
-    cr_assert_eq(len, 64 + 3 * 32);
+    cr_assert_eq(len, 72 + 3 * 32);
     cr_assert_eq(memcmp(b, "SBTRACE1", 8), 0);
-    cr_assert_eq(b[8], 2, "version");
-    cr_assert_eq(b[9], 64, "header size");
+    cr_assert_eq(b[8], 3, "version");
+    cr_assert_eq(b[9], 72, "header size");
     cr_assert_eq(b[10] | b[11] << 8, (int)s.windows);
     cr_assert_eq(get_u32(b + 12), 3, "count");
     cr_assert_eq((int32_t)get_u32(b + 20), s.first_day);
@@ -602,6 +676,8 @@ Test(trace_binary, the_header_has_the_documented_layout_and_checksum, .init = ma
     cr_assert_eq(get_u32(b + 56), s.release_delay_ms);
     cr_assert_eq(b[60] | b[61] << 8, (int)s.days);
     cr_assert_eq(b[62] | b[63] << 8, (int)s.locations - 1);
+    cr_assert_eq(get_u32(b + 64), s.max_families);
+    cr_assert_eq(get_u32(b + 68), s.max_waiting);
     uint32_t stored = get_u32(b + 16);
     reseal(b, len);
     cr_assert_eq(get_u32(b + 16), stored, "CRC-32 of the header (field zeroed) and the records");
@@ -621,10 +697,17 @@ Test(trace_binary, the_widest_shape_round_trips, .init = make_dir, .fini = remov
     t.shape.hold_ms = INT32_MAX;
     t.shape.release_delay_ms = UINT32_MAX;
     t.shape.max_changes = 15;
+    t.shape.max_families = 1u << 24;
+    t.shape.max_waiting = 256; /* 65,536 locations of 256: 2^24 */
     t.shape.first_day = INT32_MAX - 36599;
-    for (size_t i = 0; i < t.count; i++)
+    for (size_t i = 0; i < t.count; i++) {
         if (is_slot_op(t.recs[i].op))
             t.recs[i].day = INT32_MAX;
+        if (t.recs[i].op == TOP_WAIT) {
+            t.recs[i].day = INT32_MAX - 1;
+            t.recs[i].arg = 1;
+        }
+    }
     char err[256];
     const char *names[] = {"w.sbt", "w.csv"};
     for (int i = 0; i < 2; i++) {
@@ -638,10 +721,14 @@ Test(trace_binary, the_widest_shape_round_trips, .init = make_dir, .fini = remov
     t.shape.max_people = 1;
     t.shape.max_changes = 0;
     t.shape.use_stock = 0;
+    t.shape.max_families = 0;
+    t.shape.max_waiting = 0;
     memset(t.shape.scenario, 0, sizeof t.shape.scenario); /* the empty name */
     for (size_t i = 0; i < t.count; i++) {
         t.recs[i].day = INT32_MIN;
         t.recs[i].location = 0;
+        if (t.recs[i].op == TOP_WAIT)
+            t.recs[i].arg = 0;
     }
     for (int i = 0; i < 2; i++) {
         cr_assert_eq(sb_trace_write(path_of(names[i]), &t, err, sizeof err), 0, "%s", err);
@@ -675,7 +762,36 @@ Test(trace_binary, a_file_truncated_at_every_offset_is_refused, .init = make_dir
     const char *p = path_of("cut.sbt");
     for (size_t n = 0; n < len; n++) {
         put_file(p, b, n);
-        assert_refused(p, n < 64 ? "shorter than the 64-byte header" : "truncated or corrupt");
+        assert_refused(p, n < 64   ? "shorter than the 64-byte header"
+                          : n < 72 ? "shorter than the 72-byte header"
+                                   : "truncated or corrupt");
+    }
+    free(b);
+}
+
+Test(trace_binary, a_file_with_families_cut_or_changed_anywhere_is_refused, .init = make_dir,
+     .fini = remove_dir)
+{
+    sb_trace t = random_trace(40, 12);
+    size_t groups = 0;
+    for (size_t i = 0; i < t.count; i++)
+        groups += t.recs[i].op == TOP_BOOK_GROUP && t.recs[i].arg > 1;
+    cr_assert_gt(groups, 0, "the trace has families");
+    char err[256];
+    cr_assert_eq(sb_trace_write(path_of("f.sbt"), &t, err, sizeof err), 0, "%s", err);
+    sb_trace_free(&t);
+    size_t len;
+    unsigned char *b = get_file(path_of("f.sbt"), &len);
+    const char *p = path_of("bad.sbt");
+    for (size_t n = 0; n < len; n += 7) {
+        put_file(p, b, n);
+        assert_refused(p, NULL);
+    }
+    for (size_t i = 0; i < len; i++) {
+        b[i] ^= 0x20;
+        put_file(p, b, len);
+        assert_refused(p, NULL);
+        b[i] ^= 0x20;
     }
     free(b);
 }
@@ -762,8 +878,14 @@ Test(trace_binary, a_wrong_magic_version_or_header_size_is_refused, .init = make
         size_t offset;
         unsigned char value;
         const char *needle;
-    } cases[] = {{0, 'X', "magic"},   {7, '2', "magic"},         {8, 3, "version 3"},
-                 {8, 0, "version 0"}, {9, 65, "65-byte header"}, {9, 32, "32-byte header"}};
+    } cases[] = {{0, 'X', "magic"},
+                 {7, '2', "magic"},
+                 {8, 4, "version 4"},
+                 {8, 0, "version 0"},
+                 {8, 2, "version 2 with a 72-byte header"},
+                 {9, 64, "version 3 with a 64-byte header"},
+                 {9, 73, "73-byte header"},
+                 {9, 32, "32-byte header"}};
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         unsigned char keep = b[cases[i].offset];
         b[cases[i].offset] = cases[i].value;
@@ -781,32 +903,103 @@ Test(trace_binary, a_wrong_magic_version_or_header_size_is_refused, .init = make
     free(b);
 }
 
+/* The image of a binary file of format version 1 or 2 with the same
+ * records as version 3 image b (which holds no op of version 3): the
+ * header's last 8 bytes dropped, the version and header size changed (the
+ * caller fixes the rest and reseals). */
+static unsigned char *
+older_binary(const unsigned char *b, size_t len, unsigned version, size_t *out_len)
+{
+    unsigned char *o = malloc(len - 8);
+    cr_assert_not_null(o);
+    memcpy(o, b, 64);
+    memcpy(o + 64, b + 72, len - 72);
+    o[8] = (unsigned char)version;
+    o[9] = 64;
+    *out_len = len - 8;
+    return o;
+}
+
 Test(trace_binary, a_version_1_file_reads_with_no_change_limit_and_no_stock, .init = make_dir,
      .fini = remove_dir)
 {
-    /* Version 1 had max_people in bytes 48..51 and no rules byte. */
-    size_t len;
+    /* Version 1 had max_people in bytes 48..51, no rules byte, no families
+     * and no waiting list. */
+    size_t len, n;
     unsigned char *b = small_binary("t.sbt", 5, &len);
+    unsigned char *v1 = older_binary(b, len, 1, &n);
     const char *p = path_of("v1.sbt");
-    b[8] = 1;
-    set_u32(b + 48, 1000);
-    reseal(b, len);
-    put_file(p, b, len);
-    sb_trace t, v2;
+    set_u32(v1 + 48, 1000);
+    reseal(v1, n);
+    put_file(p, v1, n);
+    sb_trace t, v3;
     char err[256];
     cr_assert_eq(sb_trace_read(p, &t, err, sizeof err), 0, "%s", err);
-    cr_assert_eq(sb_trace_read(path_of("t.sbt"), &v2, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(sb_trace_read(path_of("t.sbt"), &v3, err, sizeof err), 0, "%s", err);
     cr_assert(t.shape.max_people == 1000 && t.shape.max_changes == 0 && t.shape.use_stock == 0);
-    v2.shape.max_changes = 0;
-    v2.shape.use_stock = 0;
-    assert_same_trace(&t, &v2);
+    cr_assert(t.shape.max_families == 250 && t.shape.max_waiting == 1024,
+              "what sb_options_init gives: %u families, %u waiting", t.shape.max_families,
+              t.shape.max_waiting);
+    v3.shape.max_changes = 0;
+    v3.shape.use_stock = 0;
+    v3.shape.max_families = 250;
+    v3.shape.max_waiting = 1024;
+    assert_same_trace(&t, &v3);
     sb_trace_free(&t);
-    sb_trace_free(&v2);
-    set_u32(b + 48, (1u << 24) + 1); /* a version 1 max_people out of range */
-    reseal(b, len);
-    put_file(p, b, len);
+    sb_trace_free(&v3);
+    set_u32(v1 + 48, (1u << 24) + 1); /* a version 1 max_people out of range */
+    reseal(v1, n);
+    put_file(p, v1, n);
     assert_refused(p, "max_people = 16777217");
+    free(v1);
     free(b);
+}
+
+Test(trace_binary, a_version_2_file_reads_with_the_bounds_it_was_replayed_with, .init = make_dir,
+     .fini = remove_dir)
+{
+    size_t len, n;
+    unsigned char *b = small_binary("t.sbt", 5, &len);
+    unsigned char *v2 = older_binary(b, len, 2, &n);
+    const char *p = path_of("v2.sbt");
+    reseal(v2, n);
+    put_file(p, v2, n);
+    sb_trace t, v3;
+    char err[256];
+    cr_assert_eq(sb_trace_read(p, &t, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(sb_trace_read(path_of("t.sbt"), &v3, err, sizeof err), 0, "%s", err);
+    cr_assert(t.shape.max_changes == 3 && t.shape.use_stock == 1, "the rules stay");
+    cr_assert(t.shape.max_families == 250 && t.shape.max_waiting == 1024);
+    v3.shape.max_families = 250;
+    v3.shape.max_waiting = 1024;
+    assert_same_trace(&t, &v3);
+    sb_trace_free(&t);
+    sb_trace_free(&v3);
+    free(v2);
+    free(b);
+    /* The ops of version 3 are refused in a version 2 file. */
+    unsigned ops[] = {TOP_BOOK_GROUP, TOP_WAIT, TOP_MEMBER};
+    const char *needles[] = {"record 0: book_group is an op of trace format version 3",
+                             "record 0: wait is an op of trace format version 3",
+                             "record 0: member is an op of trace format version 3"};
+    for (int k = 0; k < 3; k++) {
+        sb_trace_rec r = reserve_rec();
+        r.op = (uint8_t)ops[k];
+        sb_trace one = {.shape = small_shape(), .count = 1, .recs = &r};
+        if (ops[k] == TOP_MEMBER) /* a lone member: write it as a book_group, edit it after */
+            r.op = TOP_BOOK_GROUP;
+        r.arg = r.op == TOP_BOOK_GROUP ? 1 : 0;
+        cr_assert_eq(sb_trace_write(path_of("g.sbt"), &one, err, sizeof err), 0, "%s", err);
+        b = get_file(path_of("g.sbt"), &len);
+        v2 = older_binary(b, len, 2, &n);
+        v2[64 + 24] = (uint8_t)ops[k];
+        v2[64 + 12] = ops[k] == TOP_BOOK_GROUP ? 1 : 0;
+        reseal(v2, n);
+        put_file(p, v2, n);
+        assert_refused(p, needles[k]);
+        free(v2);
+        free(b);
+    }
 }
 
 /* A binary file image with a correct checksum whose content is invalid. */
@@ -822,9 +1015,11 @@ Test(trace_binary, invalid_content_under_a_valid_checksum_is_refused_naming_the_
         unsigned char value;
         const char *needle;
     } cases[] = {
-        {64 + 2 * 32 + 24, 99, "record 2: unknown op 99"},
-        {64 + 3 * 32 + 25, 6, "record 3: unknown code kind 6"},
-        {64 + 4 * 32 + 31, 1, "record 4: reserved byte 5"},
+        {72 + 2 * 32 + 24, 99, "record 2: unknown op 99"},
+        {72 + 3 * 32 + 25, 6, "record 3: unknown code kind 6"},
+        {72 + 4 * 32 + 31, 1, "record 4: reserved byte 5"},
+        {67, 1, "max_families = 16777466 is outside 0..16777216"},
+        {71, 1, "max_waiting = 16777316 at 4 locations passes 16777216"},
         {24 + 6, 'x', "scenario name has bytes after its NUL"},
         {24 + 1, 1, "byte 0x01"},
         {62, 0xff, NULL}, /* 256 locations instead of 4 */
@@ -835,6 +1030,10 @@ Test(trace_binary, invalid_content_under_a_valid_checksum_is_refused_naming_the_
         {51, 0x93, "rules byte 0x93"},
         {50, 0xff, NULL}, /* 16,712,680 people instead of 1,000 */
         {51, 0x1f, NULL}, /* max_changes 15 */
+        {64, 0, NULL},    /* no families */
+        {68, 0, NULL},    /* no waiting list */
+        {69, 0x3f, NULL}, /* 16,228 waiting places at each of 4 locations */
+        {66, 0xff, NULL}, /* 16,711,930 family bookings */
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         memcpy(b, orig, len);
@@ -854,9 +1053,9 @@ Test(trace_binary, invalid_content_under_a_valid_checksum_is_refused_naming_the_
     /* Records out of time order: swap the first and the last. */
     memcpy(b, orig, len);
     unsigned char tmp[32];
-    memcpy(tmp, b + 64, 32);
-    memcpy(b + 64, b + 64 + 4 * 32, 32);
-    memcpy(b + 64 + 4 * 32, tmp, 32);
+    memcpy(tmp, b + 72, 32);
+    memcpy(b + 72, b + 72 + 4 * 32, 32);
+    memcpy(b + 72 + 4 * 32, tmp, 32);
     reseal(b, len);
     put_file(p, b, len);
     assert_refused(p, "record 1: t_ms");
@@ -881,6 +1080,103 @@ Test(trace_binary, a_record_outside_a_shrunken_shape_is_refused, .init = make_di
     put_file(path_of("t.sbt"), b, len);
     assert_refused(path_of("t.sbt"), "record 0: reserve at location 3");
     free(b);
+}
+
+/* A trace of the given records (time order and all) written as version 3
+ * with its checksum right, whatever the records say. */
+static void
+put_binary(const char *path, const sb_trace_rec *recs, size_t n)
+{
+    sb_trace_rec ok = reserve_rec();
+    sb_trace t = {.shape = small_shape(), .count = 1, .recs = &ok};
+    char err[256];
+    cr_assert_eq(sb_trace_write(path, &t, err, sizeof err), 0, "%s", err);
+    size_t len;
+    unsigned char *b = get_file(path, &len);
+    unsigned char *c = malloc(72 + 32 * n);
+    cr_assert_not_null(c);
+    memcpy(c, b, 72);
+    memcpy(c + 72, recs, 32 * n);
+    set_u32(c + 12, (uint32_t)n);
+    reseal(c, 72 + 32 * n);
+    put_file(path, c, 72 + 32 * n);
+    free(c);
+    free(b);
+}
+
+static sb_trace_rec
+group_rec(uint64_t t_ms, uint32_t bsn, uint32_t n)
+{
+    sb_trace_rec r = reserve_rec();
+    r.t_ms = t_ms;
+    r.op = TOP_BOOK_GROUP;
+    r.bsn = bsn;
+    r.arg = n;
+    return r;
+}
+
+static sb_trace_rec
+a_member(uint64_t t_ms, uint32_t bsn)
+{
+    sb_trace_rec r;
+    memset(&r, 0, sizeof r);
+    r.t_ms = t_ms;
+    r.op = TOP_MEMBER;
+    r.bsn = bsn;
+    return r;
+}
+
+Test(trace_binary, a_family_whose_records_do_not_follow_each_other_is_refused, .init = make_dir,
+     .fini = remove_dir)
+{
+    const char *p = path_of("fam.sbt");
+    sb_trace_rec r[4];
+    /* The good case: a family of three, then a wait. */
+    r[0] = group_rec(5, 111222333, 3);
+    r[1] = a_member(5, 123456782);
+    r[2] = a_member(5, 100000009);
+    r[3] = reserve_rec();
+    r[3].t_ms = 6;
+    r[3].op = TOP_WAIT;
+    r[3].day = 19801;
+    r[3].arg = 28; /* to 19829, the last day */
+    put_binary(p, r, 4);
+    sb_trace t;
+    char err[256];
+    cr_assert_eq(sb_trace_read(p, &t, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(t.count, 4);
+    sb_trace_free(&t);
+    r[3].arg = 29;
+    put_binary(p, r, 4);
+    assert_refused(p, "record 3: wait for days 19801..19830, not inside the horizon");
+    put_binary(p, r, 2);
+    assert_refused(p, "the trace ends where its last book_group still needs 1 member");
+    put_binary(p, r + 1, 1);
+    assert_refused(p, "record 0: a member record follows no book_group");
+    r[3] = r[2];
+    r[2] = reserve_rec();
+    r[2].t_ms = 5;
+    put_binary(p, r, 4);
+    assert_refused(p, "record 2: reserve where the book_group before still needs 1 member");
+    r[2] = a_member(7, 100000009);
+    put_binary(p, r, 3);
+    assert_refused(p, "record 2: a member record at t_ms 7, not at its book_group's 5");
+    r[2] = a_member(5, 100000009);
+    r[2].arg = 1;
+    put_binary(p, r, 3);
+    assert_refused(p, "record 2: member carries arg 1");
+    for (uint32_t n = 0; n <= 7; n += 7) {
+        r[0] = group_rec(5, 111222333, n);
+        put_binary(p, r, 1);
+        assert_refused(p, n == 0 ? "record 0: book_group of a family of 0, not 1..6 people"
+                                 : "record 0: book_group of a family of 7");
+    }
+    r[0] = group_rec(5, 0, 1);
+    put_binary(p, r, 1);
+    assert_refused(p, "book_group by BSN 0");
+    r[0] = a_member(5, 1000000000u);
+    put_binary(p, r, 1);
+    assert_refused(p, "member by BSN 1000000000");
 }
 
 /* ----- hostile CSV ----- */
@@ -967,7 +1263,7 @@ Test(trace_csv, an_empty_file_or_a_header_alone_is_refused, .init = make_dir, .f
 
 Test(trace_csv, a_bad_header_line_is_refused, .init = make_dir, .fini = remove_dir)
 {
-    CSV_REFUSED("# slotbook-trace 3 scenario=surge\n" CSV_COLS, "version");
+    CSV_REFUSED("# slotbook-trace 4 scenario=surge\n" CSV_COLS, "version");
     CSV_REFUSED("# slotbook-trace 12 scenario=surge\n" CSV_COLS, "version");
     CSV_REFUSED("# slotbook-trace\n" CSV_COLS, "line 1");
     CSV_REFUSED("# slotbook-trace 1\n" CSV_COLS, "lacks scenario=");
@@ -1031,6 +1327,105 @@ Test(trace_csv, version_2_headers_need_the_rules_and_version_1_headers_refuse_th
         "# slotbook-trace 1 scenario=surge seed=42 locations=4 first_day=19800 days=30 "
         "windows=8 max_people=1000 hold_ms=600000 release_delay_ms=5 max_changes=3\n" CSV_COLS,
         "\"max_changes\" is not a known key");
+}
+
+#define CSV_HEADER_3 CSV_HEADER_2 " max_changes=3 use_stock=1"
+
+Test(trace_csv, version_3_headers_need_the_family_and_waiting_bounds_and_older_ones_refuse_them,
+     .init = make_dir, .fini = remove_dir)
+{
+#define V3                                                                           \
+    "# slotbook-trace 3 scenario=surge seed=42 locations=4 first_day=19800 days=30 " \
+    "windows=8 max_people=1000 hold_ms=600000 release_delay_ms=500 max_changes=3 use_stock=1"
+    const char *p = path_of("good.csv");
+    const char *text = V3 " max_families=7 max_waiting=4194304\n" CSV_COLS CSV_GOOD;
+    put_file(p, text, strlen(text));
+    sb_trace t;
+    char err[256];
+    cr_assert_eq(sb_trace_read(p, &t, err, sizeof err), 0, "%s", err);
+    cr_assert(t.shape.max_families == 7 && t.shape.max_waiting == 4194304 && t.count == 2);
+    sb_trace_free(&t);
+    /* Version 2: the bounds sb_options_init gives, 1000 people at 4 locations. */
+    text = CSV_HEADER_3 "\n" CSV_COLS CSV_GOOD;
+    put_file(p, text, strlen(text));
+    cr_assert_eq(sb_trace_read(p, &t, err, sizeof err), 0, "%s", err);
+    cr_assert(t.shape.max_families == 250 && t.shape.max_waiting == 1024);
+    sb_trace_free(&t);
+    CSV_REFUSED(V3 " max_waiting=1\n" CSV_COLS, "lacks max_families=");
+    CSV_REFUSED(V3 " max_families=1\n" CSV_COLS, "lacks max_waiting=");
+    CSV_REFUSED(V3 " max_families=16777217 max_waiting=1\n" CSV_COLS,
+                "max_families = 16777217 is outside 0..16777216");
+    CSV_REFUSED(V3 " max_families=1 max_waiting=4194305\n" CSV_COLS,
+                "max_waiting = 4194305 at 4 locations passes 16777216");
+    CSV_REFUSED(V3 " max_families=1 max_waiting=-1\n" CSV_COLS, "max_waiting");
+    CSV_REFUSED(CSV_HEADER_3 " max_families=1\n" CSV_COLS, "\"max_families\" is not a known key");
+    /* The ops of version 3 only in version 3. */
+    CSV_REFUSED(CSV_HEADER_3 "\n" CSV_COLS "1,wait,111222333,1,19805,0,until:19806\n",
+                "line 3: wait is an op of trace format version 3, not of version 2");
+    CSV_REFUSED(CSV_HEADER CSV_COLS "1,book_group,111222333,1,19805,0,family:1\n",
+                "line 3: book_group is an op of trace format version 3, not of version 1");
+#undef V3
+}
+
+#define CSV_HEADER_V3                                                                          \
+    "# slotbook-trace 3 scenario=surge seed=42 locations=4 first_day=19800 days=30 windows=8 " \
+    "max_people=1000 hold_ms=600000 release_delay_ms=500 max_changes=3 use_stock=1 "           \
+    "max_families=10 max_waiting=10\n"
+
+Test(trace_csv, family_and_wait_records_are_read_and_checked, .init = make_dir, .fini = remove_dir)
+{
+    assert_csv_reads(CSV_HEADER_V3 CSV_COLS "5,book_group,111222333,1,19805,2,family:3\n"
+                                            "5,member,123456782,0,0,0,\n"
+                                            "5,member,100000009,7,-3,9,\n"
+                                            "6,book_group,100000009,1,19805,2,family:1\n"
+                                            "7,wait,111222333,3,19800,0,until:19829\n"
+                                            "8,wait,111222333,3,19829,0,until:19829\n",
+                     6);
+    CSV_REFUSED(CSV_HEADER_V3 CSV_COLS "5,book_group,111222333,1,19805,2,family:3\n"
+                                       "5,member,123456782,0,0,0,\n",
+                "the trace ends where its last book_group still needs 1 member");
+    CSV_REFUSED(CSV_HEADER_V3 CSV_COLS "5,book_group,111222333,1,19805,2,family:2\n"
+                                       "5,confirm,123456782,0,0,0,\n",
+                "line 4: confirm where the book_group before still needs 1 member");
+    CSV_REFUSED(CSV_HEADER_V3 CSV_COLS "5,book_group,111222333,1,19805,2,family:2\n"
+                                       "6,member,123456782,0,0,0,\n",
+                "line 4: a member record at t_ms 6, not at its book_group's 5");
+    CSV_REFUSED(CSV_HEADER_V3 CSV_COLS "5,member,123456782,0,0,0,\n",
+                "line 3: a member record follows no book_group");
+    CSV_REFUSED(CSV_HEADER_V3 CSV_COLS "5,book_group,111222333,1,19805,2,family:1\n"
+                                       "5,member,123456782,0,0,0,\n",
+                "line 4: a member record follows no book_group");
+    CSV_REFUSED(CSV_HEADER_V3 CSV_COLS "5,book_group,111222333,1,19805,2,family:7\n",
+                "book_group of a family of 7, not 1..6 people");
+    CSV_REFUSED(CSV_HEADER_V3 CSV_COLS "5,book_group,111222333,1,19805,2,family:0\n",
+                "book_group of a family of 0");
+    CSV_REFUSED(CSV_HEADER_V3 CSV_COLS "5,book_group,111222333,1,19805,2,\n",
+                "book_group needs family:N");
+    CSV_REFUSED(CSV_HEADER_V3 CSV_COLS "5,book_group,111222333,1,19830,2,family:1\n",
+                "book_group on day 19830, outside the horizon");
+    CSV_REFUSED(CSV_HEADER_V3 CSV_COLS "5,book_group,0,1,19805,2,family:1\n", "BSN 0");
+    CSV_REFUSED(CSV_HEADER_V3 CSV_COLS "5,book_group,111222333,1,19805,2,family:2\n"
+                                       "5,member,0,0,0,0,\n",
+                "line 4: member by BSN 0");
+    CSV_REFUSED(CSV_HEADER_V3 CSV_COLS "5,book_group,111222333,1,19805,2,family:2\n"
+                                       "5,member,123456782,0,0,0,own\n",
+                "only verify and redeem");
+    CSV_REFUSED(CSV_HEADER_V3 CSV_COLS "7,wait,111222333,3,19800,0,\n", "wait needs until:N");
+    CSV_REFUSED(CSV_HEADER_V3 CSV_COLS "7,wait,111222333,3,19800,0,until:19830\n",
+                "wait for days 19800..19830, not inside the horizon 19800..19829");
+    CSV_REFUSED(CSV_HEADER_V3 CSV_COLS "7,wait,111222333,3,19799,0,until:19800\n",
+                "not inside the horizon");
+    CSV_REFUSED(CSV_HEADER_V3 CSV_COLS "7,wait,111222333,3,19805,0,until:19804\n",
+                "wait until day 19804, before its day 19805");
+    CSV_REFUSED(CSV_HEADER_V3 CSV_COLS "7,wait,111222333,3,19805,0,until:x\n",
+                "last day \"x\" is not a decimal number");
+    CSV_REFUSED(CSV_HEADER_V3 CSV_COLS "7,wait,111222333,4,19805,0,until:19805\n",
+                "wait at location 4");
+    CSV_REFUSED(CSV_HEADER_V3 CSV_COLS "7,wait,0,3,19805,0,until:19805\n", "wait by BSN 0");
+    CSV_REFUSED(CSV_HEADER_V3 CSV_COLS "7,wait,111222333,3,19805,0,family:2\n",
+                "wait needs until:");
+    CSV_REFUSED(CSV_HEADER_V3 CSV_COLS "7,confirm,111222333,3,19805,0,until:19806\n",
+                "unknown or misplaced");
 }
 
 Test(trace_csv, reschedule_and_stock_records_are_read_and_checked, .init = make_dir,
