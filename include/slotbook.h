@@ -181,6 +181,7 @@ typedef struct sb_stats {
 
 /* Options.  Always fill with sb_options_init() first, then change fields:
  * fields added in later versions get their defaults that way. */
+#define SB_HOLDS_AUTO UINT32_MAX
 #define SB_FAMILIES_AUTO UINT32_MAX
 #define SB_WAITING_AUTO UINT32_MAX
 typedef struct sb_options {
@@ -193,7 +194,8 @@ typedef struct sb_options {
     uint32_t release_delay_ms;       /* cancelled places return after a random delay
                                         in [0, release_delay_ms]; default 0 = at once */
     uint32_t holds_per_slot;         /* live holds + delayed releases per slot;
-                                        default 128 */
+                                        default SB_HOLDS_AUTO: 128, or fewer so
+                                        that slots * holds_per_slot <= 2^24 */
     uint32_t max_changes;            /* cancels + reschedules per person over the
                                         engine's life; 0 = unlimited (default),
                                         at most 15 */

@@ -39,7 +39,7 @@ Test(options_init, fills_the_documented_defaults)
     cr_assert_eq(o.max_people, 1u << 20);
     cr_assert_eq(o.hold_ms, 600000u);
     cr_assert_eq(o.release_delay_ms, 0u);
-    cr_assert_eq(o.holds_per_slot, 128u);
+    cr_assert_eq(o.holds_per_slot, SB_HOLDS_AUTO);
     for (int i = 0; i < 32; i++)
         cr_assert_eq(o.code_key[i], 0, "code_key[%d]", i);
     cr_assert_null(o.clock_ms);
@@ -139,13 +139,34 @@ Test(open, answers_invalid_arg_for_each_size_over_its_limit)
     o.windows_per_day = 1;
     o.holds_per_slot = 1;
     expect_refused(&o, "more than 2^24 slots");
-    /* 2^24 slots of 17 holds > 2^28 seats. */
+    /* 2^16 slots of 257 holds > 2^24 seats. */
     o = test_options(&clk);
-    o.max_locations = 65536;
+    o.max_locations = 256;
     o.days = 256;
     o.windows_per_day = 1;
-    o.holds_per_slot = 17;
-    expect_refused(&o, "more than 2^28 seats");
+    o.holds_per_slot = 257;
+    expect_refused(&o, "more than 2^24 seats");
+}
+
+Test(open, shares_the_seats_out_when_holds_per_slot_is_auto)
+{
+    /* 36,600 days of 6 windows: 219,600 slots, 2^24 / 219,600 = 76 seats
+     * each (128 would pass 2^24 seats, so an explicit 128 is refused). */
+    sb_options o = test_options(&clk);
+    o.max_locations = 1;
+    o.days = 36600;
+    o.windows_per_day = 6;
+    o.holds_per_slot = 128;
+    expect_refused(&o, "128 seats for 219,600 slots");
+    o.holds_per_slot = SB_HOLDS_AUTO;
+    sb_engine *d = test_open(&o);
+    sb_slot s = slot_at(0, 0, 0);
+    ST_EQ(sb_location_open(d, 0), SB_OK);
+    ST_EQ(sb_release(d, s, 100), SB_OK);
+    for (uint32_t i = 0; i < 76; i++)
+        ST_EQ(sb_reserve(d, bsn_nth(i), s), SB_OK);
+    ST_EQ(sb_reserve(d, bsn_nth(76), s), SB_NOMEM);
+    sb_close(d);
 }
 
 Test(open, answers_invalid_arg_for_a_horizon_that_overflows_int32)
