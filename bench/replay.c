@@ -372,7 +372,8 @@ plot(const char *path, const sb_trace *t, const config *c, engine_runs *e, unsig
     fclose(f);
     char script[4096];
     snprintf(script, sizeof script,
-             "set terminal %s size 1100,900\nset output '%s'\nset multiplot layout 3,1 title "
+             "set terminal %s size 1100,900 noenhanced\nset output '%s'\n"
+             "set multiplot layout 3,1 title "
              "'%s: %zu records, %u threads'\n"
              "set xlabel 'trace time (%s)'\nset ylabel 'calls/s (slotbook, while busy)'\nset grid\n"
              "plot '%s' index 0 using 1:2 with lines lw 2 title 'throughput'\n"
@@ -380,7 +381,7 @@ plot(const char *path, const sb_trace *t, const config *c, engine_runs *e, unsig
              "using 1:4 with lines title 'full', '' index 0 using 1:5 with lines title "
              "'duplicate', '' index 0 using 1:6 with lines title 'other'\n"
              "set xlabel ''\nset ylabel 'ns'\nset logscale y\nset style data histograms\nset "
-             "style fill solid 0.8\nset xtics rotate by -30\nset key top left\n"
+             "style fill solid 0.8\nset xtics rotate by -30\nset key outside right top\n"
              "plot '%s' index 1 using 2:xtic(1) title 'slotbook p99', '' index 1 using 3 title "
              "'slotbook p99.9'%s\nunset multiplot\n",
              svg ? "svg" : "pngcairo", path, t->shape.scenario, t->count, c->replay.threads, unit,
