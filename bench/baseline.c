@@ -115,6 +115,7 @@
  */
 #include "driver.h"
 #include "internal.h"
+#include "options.h"
 
 #include <inttypes.h>
 #include <pthread.h>
@@ -734,51 +735,6 @@ drop_dead(baseline *b, uint32_t si, uint64_t now)
 
 /* ---- open and close ---------------------------------------------------------- */
 
-static uint32_t
-waiting_of(const sb_options *o)
-{
-    if (o->max_waiting != SB_WAITING_AUTO)
-        return o->max_waiting;
-    uint32_t fit = SB_MAX_WAITING / (o->max_locations ? o->max_locations : 1);
-    return fit < 1024 ? fit : 1024;
-}
-
-static uint32_t
-families_of(const sb_options *o)
-{
-    if (o->max_families != SB_FAMILIES_AUTO)
-        return o->max_families;
-    return o->max_people / 4 > 0 ? o->max_people / 4 : 1;
-}
-
-/* holds_per_slot, SB_HOLDS_AUTO resolved: 128, or fewer so that every slot
- * gets the same share of the seats. */
-static uint32_t
-holds_of(const sb_options *o)
-{
-    if (o->holds_per_slot != SB_HOLDS_AUTO)
-        return o->holds_per_slot;
-    uint64_t slots = (uint64_t)o->max_locations * o->days * o->windows_per_day;
-    uint64_t fit = slots ? SB_MAX_SEATS / slots : 128;
-    return fit == 0 ? 1 : fit < 128 ? (uint32_t)fit : 128;
-}
-
-static bool
-options_valid(const sb_options *o)
-{
-    if (o->max_locations == 0 || o->max_locations > SB_MAX_LOCATIONS || o->days == 0 ||
-        o->days > SB_MAX_DAYS || o->windows_per_day == 0 || o->max_people == 0 ||
-        o->max_people > SB_MAX_PEOPLE || o->hold_ms == 0 || o->hold_ms > SB_MAX_HOLD_MS ||
-        holds_of(o) == 0 || holds_of(o) > SB_MAX_HOLDS_PER_SLOT ||
-        o->max_changes > SB_MAX_CHANGES || o->use_stock > 1 || families_of(o) > SB_MAX_FAMILIES ||
-        (uint64_t)o->max_locations * waiting_of(o) > SB_MAX_WAITING)
-        return false;
-    if (o->first_day == INT32_MIN || (int64_t)o->first_day + o->days - 1 > INT32_MAX)
-        return false;
-    uint64_t slots = (uint64_t)o->max_locations * o->days * o->windows_per_day;
-    return slots <= SB_MAX_SLOTS && slots * holds_of(o) <= SB_MAX_SEATS;
-}
-
 static void
 b_close(void *h)
 {
@@ -819,7 +775,7 @@ alloc_all(baseline *b, const sb_options *o)
     while (size * 3 < (uint64_t)o->max_people * 4)
         size <<= 1;
     b->mask = size - 1;
-    b->nodes_max = o->release_delay_ms ? (size_t)b->nslots * holds_of(o) : 0;
+    b->nodes_max = o->release_delay_ms ? (size_t)b->nslots * sb__holds_of(o) : 0;
     b->open = calloc(b->locations, sizeof *b->open);
     b->stock = o->use_stock ? calloc(b->locations, sizeof *b->stock) : NULL;
     b->slots = calloc(b->nslots, sizeof *b->slots);
@@ -846,7 +802,7 @@ lists_init(baseline *b)
 static sb_status
 b_open(const sb_options *o, void **out)
 {
-    if (!o || !out || !options_valid(o))
+    if (!o || !out || !sb__options_valid(o))
         return SB_INVALID_ARG;
     *out = NULL;
     if (sodium_init() < 0)
@@ -859,12 +815,12 @@ b_open(const sb_options *o, void **out)
     b->windows = o->windows_per_day;
     b->nslots = o->max_locations * o->days * o->windows_per_day;
     b->first_day = o->first_day;
-    b->holds_per_slot = holds_of(o);
+    b->holds_per_slot = sb__holds_of(o);
     b->hold_ms = o->hold_ms;
     b->release_delay_ms = o->release_delay_ms;
     b->max_changes = o->max_changes;
-    b->max_waiting = waiting_of(o);
-    b->max_families = families_of(o);
+    b->max_waiting = sb__waiting_of(o);
+    b->max_families = sb__families_of(o);
     b->max_people = o->max_people;
     if (pthread_mutex_init(&b->lock, NULL) != 0) {
         free(b);

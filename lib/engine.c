@@ -8,6 +8,7 @@
  * memory has not been reused yet.
  */
 #include "internal.h"
+#include "options.h"
 
 #include <limits.h>
 #include <sodium.h>
@@ -80,51 +81,6 @@ sb_options_init(sb_options *o)
     o->max_waiting = SB_WAITING_AUTO;
 }
 
-static uint32_t
-waiting_of(const sb_options *o)
-{
-    if (o->max_waiting != SB_WAITING_AUTO)
-        return o->max_waiting;
-    uint32_t fit = SB_MAX_WAITING / (o->max_locations ? o->max_locations : 1);
-    return fit < 1024 ? fit : 1024;
-}
-
-static uint32_t
-families_of(const sb_options *o)
-{
-    if (o->max_families != SB_FAMILIES_AUTO)
-        return o->max_families;
-    return o->max_people / 4 > 0 ? o->max_people / 4 : 1;
-}
-
-/* holds_per_slot, SB_HOLDS_AUTO resolved: 128, or fewer so that every slot
- * gets the same share of the seats. */
-static uint32_t
-holds_of(const sb_options *o)
-{
-    if (o->holds_per_slot != SB_HOLDS_AUTO)
-        return o->holds_per_slot;
-    uint64_t slots = (uint64_t)o->max_locations * o->days * o->windows_per_day;
-    uint64_t fit = slots ? SB_MAX_SEATS / slots : 128;
-    return fit == 0 ? 1 : fit < 128 ? (uint32_t)fit : 128;
-}
-
-static bool
-options_valid(const sb_options *o)
-{
-    if (o->max_locations == 0 || o->max_locations > SB_MAX_LOCATIONS || o->days == 0 ||
-        o->days > SB_MAX_DAYS || o->windows_per_day == 0 || o->max_people == 0 ||
-        o->max_people > SB_MAX_PEOPLE || o->hold_ms == 0 || o->hold_ms > SB_MAX_HOLD_MS ||
-        holds_of(o) == 0 || holds_of(o) > SB_MAX_HOLDS_PER_SLOT ||
-        o->max_changes > SB_MAX_CHANGES || o->use_stock > 1 || families_of(o) > SB_MAX_FAMILIES ||
-        (uint64_t)o->max_locations * waiting_of(o) > SB_MAX_WAITING)
-        return false;
-    if (o->first_day == INT32_MIN || (int64_t)o->first_day + o->days - 1 > INT32_MAX)
-        return false;
-    uint64_t slots = (uint64_t)o->max_locations * o->days * o->windows_per_day;
-    return slots <= SB_MAX_SLOTS && slots * holds_of(o) <= SB_MAX_SEATS;
-}
-
 static void
 engine_free(sb_engine *e)
 {
@@ -159,7 +115,7 @@ engine_keys(sb_engine *e, const uint8_t code_key[32])
 SB_EXPORT sb_status
 sb_open(const sb_options *o, sb_engine **out)
 {
-    if (!o || !out || !options_valid(o))
+    if (!o || !out || !sb__options_valid(o))
         return SB_INVALID_ARG;
     *out = NULL;
     if (sodium_init() < 0)
@@ -172,12 +128,12 @@ sb_open(const sb_options *o, sb_engine **out)
     e->windows = o->windows_per_day;
     e->first_day = o->first_day;
     e->nslots = o->max_locations * o->days * o->windows_per_day;
-    e->seats_per_slot = holds_of(o);
+    e->seats_per_slot = sb__holds_of(o);
     e->hold_ms = o->hold_ms;
     e->release_delay_ms = o->release_delay_ms;
     e->max_changes = o->max_changes;
-    e->max_families = families_of(o);
-    e->wait_cap = waiting_of(o);
+    e->max_families = sb__families_of(o);
+    e->wait_cap = sb__waiting_of(o);
     e->slots = sb__alloc((size_t)e->nslots * sizeof *e->slots);
     e->seats = sb__alloc((size_t)e->nslots * e->seats_per_slot * sizeof *e->seats);
     e->open = sb__alloc(e->locations);
