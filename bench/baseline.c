@@ -153,12 +153,17 @@ typedef struct family {
     uint8_t base, changes; /* the most changes a member had made; + the family's */
 } family;
 
+/* A list of people linked through their prev and next. */
+typedef struct queue {
+    uint32_t first, last, count;
+} queue;
+
 typedef struct slot {
     uint32_t capacity, booked, redeemed;
-    uint32_t holds;       /* hold records: live, or ran out and not reclaimed */
-    uint32_t pending;     /* delayed releases: waiting, or due and not reclaimed */
-    uint32_t first, last; /* hold list, earliest deadline first */
-    uint32_t releases;    /* delayed releases (nodes), earliest first */
+    queue held;        /* hold records, earliest deadline first: live, or ran out
+                          and not reclaimed */
+    uint32_t pending;  /* delayed releases: waiting, or due and not reclaimed */
+    uint32_t releases; /* delayed releases (nodes), earliest first */
 } slot;
 
 /* A delayed release waiting in its slot. */
@@ -168,9 +173,6 @@ typedef struct release_node {
 } release_node;
 
 /* A location's waiting list, in order of arrival. */
-typedef struct waitq {
-    uint32_t first, last, count;
-} waitq;
 
 /* A location's stickers (use_stock): available + those out = added. */
 typedef struct shelf {
@@ -199,7 +201,7 @@ typedef struct baseline {
     uint64_t mask, seed;
     family *families;
     uint32_t families_used;
-    waitq *wait; /* per location; NULL without a waiting list */
+    queue *wait; /* per location; NULL without a waiting list */
     release_node *nodes;
     uint32_t nodes_used, nodes_free; /* bump allocation, then a free list */
     size_t nodes_max;
@@ -344,11 +346,41 @@ day_of(const baseline *b, uint32_t si)
     return si / b->windows % b->days;
 }
 
+static void
+queue_append(baseline *b, queue *q, uint32_t n)
+{
+    person *p = &b->people[n];
+    p->prev = q->last;
+    p->next = NIL;
+    if (q->last == NIL)
+        q->first = n;
+    else
+        b->people[q->last].next = n;
+    q->last = n;
+    q->count++;
+}
+
+static void
+queue_unlink(baseline *b, queue *q, uint32_t n)
+{
+    person *p = &b->people[n];
+    if (p->prev == NIL)
+        q->first = p->next;
+    else
+        b->people[p->prev].next = p->next;
+    if (p->next == NIL)
+        q->last = p->prev;
+    else
+        b->people[p->next].prev = p->prev;
+    p->prev = p->next = NIL;
+    q->count--;
+}
+
 /* Places in use, dead holds and due releases included until reclaimed. */
 static uint64_t
 taken(const slot *s)
 {
-    return (uint64_t)s->booked + s->redeemed + s->holds + s->pending;
+    return (uint64_t)s->booked + s->redeemed + s->held.count + s->pending;
 }
 
 static void
@@ -359,14 +391,7 @@ hold_append(baseline *b, uint32_t si, uint32_t n, uint64_t deadline)
     p->state = P_HELD;
     p->slot = si;
     p->deadline = deadline;
-    p->prev = s->last;
-    p->next = NIL;
-    if (s->last == NIL)
-        s->first = n;
-    else
-        b->people[s->last].next = n;
-    s->last = n;
-    s->holds++;
+    queue_append(b, &s->held, n);
 }
 
 /* Takes the person's hold record out of its slot (the caller sets the new
@@ -374,18 +399,7 @@ hold_append(baseline *b, uint32_t si, uint32_t n, uint64_t deadline)
 static void
 hold_unlink(baseline *b, uint32_t n)
 {
-    person *p = &b->people[n];
-    slot *s = &b->slots[p->slot];
-    if (p->prev == NIL)
-        s->first = p->next;
-    else
-        b->people[p->prev].next = p->next;
-    if (p->next == NIL)
-        s->last = p->prev;
-    else
-        b->people[p->next].prev = p->prev;
-    p->prev = p->next = NIL;
-    s->holds--;
+    queue_unlink(b, &b->slots[b->people[n].slot].held, n);
 }
 
 /* A delayed release of a place of slot si until `until`, in due order. */
@@ -424,7 +438,7 @@ pending_pop(baseline *b, uint32_t si)
 static bool
 hold_due(const baseline *b, const slot *s, uint64_t now)
 {
-    return s->first != NIL && b->people[s->first].deadline <= now;
+    return s->held.first != NIL && b->people[s->held.first].deadline <= now;
 }
 
 static bool
@@ -438,7 +452,8 @@ static uint32_t
 holds_ran_out(const baseline *b, const slot *s, uint64_t now)
 {
     uint32_t k = 0;
-    for (uint32_t n = s->first; n != NIL && b->people[n].deadline <= now; n = b->people[n].next)
+    for (uint32_t n = s->held.first; n != NIL && b->people[n].deadline <= now;
+         n = b->people[n].next)
         k++;
     return k;
 }
@@ -458,7 +473,7 @@ slot_info(const baseline *b, const slot *s, uint64_t now)
 {
     sb_slot_info in;
     in.capacity = s->capacity;
-    in.held = s->holds - holds_ran_out(b, s, now);
+    in.held = s->held.count - holds_ran_out(b, s, now);
     in.booked = s->booked;
     in.redeemed = s->redeemed;
     in.pending = s->pending - releases_due(b, s, now);
@@ -486,7 +501,7 @@ shelf_give(baseline *b, uint16_t location, uint32_t k)
 static void
 reclaim_hold(baseline *b, uint32_t si)
 {
-    uint32_t n = b->slots[si].first;
+    uint32_t n = b->slots[si].held.first;
     hold_unlink(b, n);
     b->people[n].state = P_EXPIRED;
     shelf_give(b, location_of(b, si), 1);
@@ -513,38 +528,20 @@ take_due(baseline *b, uint32_t si, uint64_t now)
 static void
 wait_append(baseline *b, uint32_t n, uint16_t location, uint32_t from, uint32_t to)
 {
-    waitq *q = &b->wait[location];
+    queue *q = &b->wait[location];
     person *p = &b->people[n];
     p->state = P_WAITING;
     p->slot = location;
     p->wfrom = (uint16_t)from;
     p->wto = (uint16_t)to;
-    p->prev = q->last;
-    p->next = NIL;
-    if (q->last == NIL)
-        q->first = n;
-    else
-        b->people[q->last].next = n;
-    q->last = n;
-    q->count++;
+    queue_append(b, q, n);
 }
 
 /* Takes a waiting person off their list (the caller sets the new state). */
 static void
 wait_unlink(baseline *b, uint32_t n)
 {
-    person *p = &b->people[n];
-    waitq *q = &b->wait[p->slot];
-    if (p->prev == NIL)
-        q->first = p->next;
-    else
-        b->people[p->prev].next = p->next;
-    if (p->next == NIL)
-        q->last = p->prev;
-    else
-        b->people[p->next].prev = p->prev;
-    p->prev = p->next = NIL;
-    q->count--;
+    queue_unlink(b, &b->wait[b->people[n].slot], n);
 }
 
 /* People waiting at the person's location who came before them. */
@@ -578,7 +575,7 @@ wait_give(baseline *b, uint32_t si, uint64_t now)
     if (n == NIL || (b->stock && b->stock[location].available == 0))
         return GIVE_NONE;
     const slot *s = &b->slots[si];
-    if (s->holds + s->pending >= b->holds_per_slot && !take_due(b, si, now))
+    if (s->held.count + s->pending >= b->holds_per_slot && !take_due(b, si, now))
         return GIVE_NO_SEAT;
     if (b->stock)
         b->stock[location].available--;
@@ -621,7 +618,7 @@ slot_release(baseline *b, uint32_t si, uint64_t now)
     uint64_t until = release_moment(b, now);
     if (until > now) {
         const slot *s = &b->slots[si];
-        if (s->holds + s->pending < b->holds_per_slot) {
+        if (s->held.count + s->pending < b->holds_per_slot) {
             pending_push(b, si, until);
             return;
         }
@@ -685,7 +682,7 @@ static bool
 seat_take(baseline *b, uint32_t si, uint64_t now, bool *over)
 {
     const slot *s = &b->slots[si];
-    if (*over || s->holds + s->pending < b->holds_per_slot)
+    if (*over || s->held.count + s->pending < b->holds_per_slot)
         return true;
     *over = take_due(b, si, now);
     return *over;
@@ -793,9 +790,9 @@ static void
 lists_init(baseline *b)
 {
     for (uint32_t i = 0; i < b->nslots; i++)
-        b->slots[i].first = b->slots[i].last = b->slots[i].releases = NIL;
+        b->slots[i].held.first = b->slots[i].held.last = b->slots[i].releases = NIL;
     for (uint32_t loc = 0; b->wait && loc < b->locations; loc++)
-        b->wait[loc] = (waitq){NIL, NIL, 0};
+        b->wait[loc] = (queue){NIL, NIL, 0};
     b->nodes_free = NIL;
 }
 
@@ -872,7 +869,7 @@ b_location_close(void *h, uint16_t location)
 static void
 release_to_waiting(baseline *b, uint32_t si, uint32_t places, uint64_t now)
 {
-    waitq *q = &b->wait[location_of(b, si)];
+    queue *q = &b->wait[location_of(b, si)];
     for (uint32_t k = 0; k < places && q->count > 0; k++)
         if (taken(&b->slots[si]) >= b->slots[si].capacity || wait_give(b, si, now) != GIVE_HELD)
             return;
@@ -1883,7 +1880,7 @@ audit_waiting(audit *a)
 {
     const baseline *b = a->b;
     for (uint32_t loc = 0; b->wait && loc < b->locations; loc++) {
-        const waitq *q = &b->wait[loc];
+        const queue *q = &b->wait[loc];
         uint32_t len = 0, prev = NIL;
         for (uint32_t n = q->first; n != NIL && len <= b->npeople; n = b->people[n].next) {
             const person *p = &b->people[n];
@@ -1907,7 +1904,8 @@ audit_lists(audit *a, uint32_t si, uint32_t *holds, uint32_t *releases)
     const baseline *b = a->b;
     uint32_t len = 0, prev = NIL;
     uint64_t last = 0;
-    for (uint32_t n = b->slots[si].first; n != NIL && len <= b->npeople; n = b->people[n].next) {
+    for (uint32_t n = b->slots[si].held.first; n != NIL && len <= b->npeople;
+         n = b->people[n].next) {
         const person *p = &b->people[n];
         if (p->state != P_HELD || p->slot != si || p->prev != prev || p->deadline < last)
             violation(a, "slot %u: hold list broken at person %u", si, n);
@@ -1916,7 +1914,7 @@ audit_lists(audit *a, uint32_t si, uint32_t *holds, uint32_t *releases)
         prev = n;
         len++;
     }
-    if (b->slots[si].last != prev)
+    if (b->slots[si].held.last != prev)
         violation(a, "slot %u: hold list does not end at its last", si);
     *holds = len;
     len = 0;
@@ -1946,16 +1944,17 @@ audit_slot(audit *a, uint32_t si)
     a->r.redeemed += s->redeemed;
     if (taken(s) > s->capacity)
         violation(a, "slot %u: %" PRIu64 " places taken of %u", si, taken(s), s->capacity);
-    if (holds != s->holds || c[0] != s->holds)
-        violation(a, "slot %u: %u holds, %u in its list, %u people", si, s->holds, holds, c[0]);
+    if (holds != s->held.count || c[0] != s->held.count)
+        violation(a, "slot %u: %u holds, %u in its list, %u people", si, s->held.count, holds,
+                  c[0]);
     if (c[1] != s->booked || c[2] != s->redeemed)
         violation(a, "slot %u: counters booked %u redeemed %u, people %u and %u", si, s->booked,
                   s->redeemed, c[1], c[2]);
     if (releases != s->pending)
         violation(a, "slot %u: %u pending, %u in its list", si, s->pending, releases);
-    if ((uint64_t)s->holds + s->pending > b->holds_per_slot)
-        violation(a, "slot %u: %u holds and %u pending past %u seats", si, s->holds, s->pending,
-                  b->holds_per_slot);
+    if ((uint64_t)s->held.count + s->pending > b->holds_per_slot)
+        violation(a, "slot %u: %u holds and %u pending past %u seats", si, s->held.count,
+                  s->pending, b->holds_per_slot);
 }
 
 /* Every location's stickers: on the shelf + held (a hold that ran out keeps
