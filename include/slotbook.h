@@ -313,7 +313,11 @@ SB_EXPORT sb_status sb_cancel(sb_engine *e, uint32_t bsn);
  * sb_cancel by any member cancels the family's appointment: the places of
  * the members not yet redeemed return (redeemed ones stay redeemed);
  * sb_reschedule by any member moves the whole family (SB_USED once a member
- * was redeemed); sb_lookup shows each member's booking.  A family's cancels
+ * was redeemed); sb_lookup shows each member's booking.  After a cancel the
+ * code answers SB_CANCELLED (SB_USED to a redeemed member); the code is the
+ * leader's, so a member who has booked since gets SB_WRONG_HOLDER for it.
+ * Members waiting on a list leave it when the family books them (also when
+ * a racing call then stops the family).  A family's cancels
  * and reschedules count as changes for every member (max_changes): the
  * family may make as many as its member with the most changes has left.
  * Returns, in this order: SB_INVALID_ARG (NULL e, bsns or code, n == 0 or
