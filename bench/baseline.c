@@ -1371,16 +1371,17 @@ book_group(baseline *b, const uint32_t *bsns, unsigned n, uint32_t si, uint64_t 
     } else if (b->families_used >= b->max_families) {
         st = SB_NOMEM;
     }
-    /* New members are stored in the caller's order; those stored before one
-     * past max_people stay, as in slotbook. */
-    for (unsigned i = 0; st == SB_OK && i < n; i++) {
-        if (num[i] == NIL && b->npeople == b->max_people) {
+    /* A family refused for max_people stores none of its new members: the
+     * blocker is the first new one past it. */
+    for (unsigned i = 0, stored = b->npeople; st == SB_OK && i < n; i++) {
+        if (num[i] == NIL && stored++ >= b->max_people) {
             *blocker = i;
             st = SB_NOMEM;
-        } else if (num[i] == NIL) {
-            num[i] = person_insert(b, bsns[i]);
         }
     }
+    for (unsigned i = 0; st == SB_OK && i < n; i++)
+        if (num[i] == NIL)
+            num[i] = person_insert(b, bsns[i]);
     if (st == SB_OK)
         st = claim_and_commit(b, num, n, si, now, blocker, seal);
     if (st != SB_OK)

@@ -361,6 +361,24 @@ family_new(group *g)
     return true;
 }
 
+/* Whether the person table has room for the family's new members, so a
+ * family refused for max_people stores none of them (a race may still fill
+ * the table between this and the inserts). */
+static sb_status
+room_for_new(group *g, unsigned *blocker)
+{
+    uint64_t stored = sb__people_count(&g->e->people), max = g->e->people.max;
+    for (unsigned i = 0; i < g->n; i++) {
+        if (g->number[i] != SB_NO_PERSON)
+            continue;
+        if (stored++ >= max) {
+            *blocker = i;
+            return SB_NOMEM;
+        }
+    }
+    return SB_OK;
+}
+
 static sb_status
 book_group(group *g, const uint32_t *bsns, char *code, unsigned *blocker)
 {
@@ -395,6 +413,8 @@ book_group(group *g, const uint32_t *bsns, char *code, unsigned *blocker)
     if (st == SB_OK &&
         atomic_load_explicit(&e->families_used, memory_order_relaxed) >= e->max_families)
         st = SB_NOMEM;
+    if (st == SB_OK)
+        st = room_for_new(g, blocker);
     for (unsigned i = 0; st == SB_OK && i < g->n; i++) {
         if (g->number[i] == SB_NO_PERSON)
             g->number[i] = sb__people_insert(&e->people, bsns[i]);

@@ -516,6 +516,7 @@ Test(book_group, answers_nomem_naming_the_first_new_member_past_max_people)
 {
     sb_options o = test_options(&clk);
     o.max_people = 4;
+    o.max_families = 8;
     o.use_stock = 1;
     reopen(o);
     ST_EQ(sb_stock_add(e, 0, 10), SB_OK);
@@ -528,8 +529,10 @@ Test(book_group, answers_nomem_naming_the_first_new_member_past_max_people)
     GROUP_EQ(fam, 5, S, SB_NOMEM, 4);
     SLOT_EQ(e, S, CAP, 0, 0, 0, 0, CAP);
     STOCK_EQ(e, 0, 10);
-    uint32_t fam2[2] = {m[4], m[0]};
-    GROUP_EQ(fam2, 2, S, SB_NOMEM, 0);
+    /* The refused family stored none of its new members. */
+    sb_stats st;
+    sb_stats_read(e, &st);
+    cr_assert_eq(st.people, 2, "people stored: %llu", (unsigned long long)st.people);
     sb_booking b;
     for (unsigned i = 0; i < 5; i++)
         ST_EQ(sb_lookup(e, m[i], &b), SB_NOT_FOUND);
@@ -537,6 +540,9 @@ Test(book_group, answers_nomem_naming_the_first_new_member_past_max_people)
     group_ok(m, 4, S, code);
     family_booked(m, 4, S, code);
     STOCK_EQ(e, 0, 6);
+    /* Now the table is full: a family of one new person does not fit. */
+    uint32_t fam2[1] = {m[4]};
+    GROUP_EQ(fam2, 1, S, SB_NOMEM, 0);
     AUDIT_OK();
 }
 

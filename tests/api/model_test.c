@@ -86,8 +86,7 @@
  * where it does: a member who left a cancelled family and made any change
  * of their own since (reserve, book, sb_wait, another family) gets
  * SB_WRONG_HOLDER for the old family code (README.md documents "booked
- * alone"); a family refused at its n-th new member keeps those stored
- * before; a reserve or book whose own shelf reclaim gave its waiting
+ * alone"); a reserve or book whose own shelf reclaim gave its waiting
  * caller a hold answers SB_DUPLICATE.
  *
  * At the end of each sequence: sb_audit, every person's lookup, every code
@@ -2079,19 +2078,21 @@ m_group_want(model *m, const int *who, unsigned n, int i, sb_slot s, bool null_a
     }
     if (m->nfams >= m->max_families)
         return SB_NOMEM;
-    /* New members are stored in the caller's order; those stored before
-     * the one past max_people stay stored (the header is silent: the
-     * library does so). */
+    /* A family refused for max_people stores none of its new members; the
+     * blocker is the first new one past it. */
+    unsigned stored = m->stored;
     for (unsigned k = 0; k < n; k++) {
-        mperson *p = &m->people[who[k]];
-        if (p->stored)
-            continue;
-        if (m->stored == MAX_PEOPLE) {
+        if (!m->people[who[k]].stored && stored++ == MAX_PEOPLE) {
             *blocker = k;
             return SB_NOMEM;
         }
-        p->stored = true;
-        m->stored++;
+    }
+    for (unsigned k = 0; k < n; k++) {
+        mperson *p = &m->people[who[k]];
+        if (!p->stored) {
+            p->stored = true;
+            m->stored++;
+        }
     }
     for (unsigned k = 0; k < n; k++)
         cr_assert(!m_has_place(m, &m->people[who[k]]),

@@ -971,10 +971,9 @@ step_group(diff *d)
         blocker[no_blocker] = blocker[1 - no_blocker];
     if (blocker[SB] != blocker[MX] || blocker[SB] > n)
         mismatch(d, "blockers differ: slotbook %u, mutex %u", blocker[SB], blocker[MX]);
-    /* New members are stored in the caller's order: all on SB_OK, those
-     * before the one past max_people on SB_NOMEM. */
-    unsigned stored = st[SB] == SB_OK ? n : st[SB] == SB_NOMEM && blocker[SB] < n ? blocker[SB] : 0;
-    for (unsigned j = 0; j < stored && j < n; j++)
+    /* New members are stored in the caller's order on SB_OK; a refused
+     * family stores none of them. */
+    for (unsigned j = 0; st[SB] == SB_OK && j < n; j++)
         stored_now(d, who[j], SB_OK);
     check_family_codes(d, n ? who[0] : 0, who, st[SB] == SB_OK ? n : 0, st[SB], code);
     if (st[SB] != SB_OK)
@@ -2343,12 +2342,14 @@ Test(families, answer_in_the_documented_order_naming_the_member_a_status_is_abou
         ST(d, d->reserve(e.h, b, e.s0), SB_OK);
         GROUP_ST(d, e.h, ab, 2, e.s0, code, SB_DUPLICATE, 1);
         ST(d, d->cancel(e.h, b), SB_OK);
-        /* max_people 4, b stored: a, c and x are stored in the caller's order,
-         * y is one too many, and those before stay. */
+        /* max_people 4, b stored: a, c and x would fit, y is one too many,
+         * and none of them is stored. */
         GROUP_ST(d, e.h, five, 5, e.s0, code, SB_NOMEM, 4);
-        ST(d, d->reserve(e.h, nth_bsn(7), e.s0), SB_NOMEM);
+        ST(d, d->reserve(e.h, nth_bsn(7), e.s0), SB_OK);
         ST(d, d->reserve(e.h, x, e.s0), SB_OK);
-        INFO_EQ(d, e.h, e.s0, 10, 1, 0, 0, 0, 9);
+        ST(d, d->reserve(e.h, y, e.s0), SB_OK); /* the fourth person stored */
+        ST(d, d->reserve(e.h, nth_bsn(8), e.s0), SB_NOMEM);
+        INFO_EQ(d, e.h, e.s0, 10, 3, 0, 0, 0, 7);
         eng_close(&e);
     }
 }
