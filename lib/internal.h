@@ -149,6 +149,10 @@ typedef struct sb_people {
     _Atomic uint64_t *word;  /* person word by number */
     _Atomic uint32_t *bsn;   /* BSN by number; 0 = unused number */
     sb_number_stripe stripes[SB_NUMBER_STRIPES];
+    /* Numbers given back when their stripe had moved on: a stack linked
+     * through their (unused) person words, tag << 32 | (number + 1). */
+    alignas(SB_CACHE_LINE) _Atomic uint64_t lost;
+    _Atomic uint32_t nlost;
 } sb_people;
 
 #define SB_NO_PERSON UINT32_MAX

@@ -60,6 +60,8 @@ sb__people_init(sb_people *p, uint32_t max_people)
     p->bsn = sb__alloc((size_t)max_people * sizeof *p->bsn);
     if (!p->table || !p->word || !p->bsn)
         return -1;
+    atomic_init(&p->lost, 0);
+    atomic_init(&p->nlost, 0);
     uint32_t per = (max_people + SB_NUMBER_STRIPES - 1) / SB_NUMBER_STRIPES;
     p->per_stripe = per;
     for (uint32_t i = 0; i < SB_NUMBER_STRIPES; i++) {
@@ -96,6 +98,42 @@ sb__people_find(const sb_people *p, uint32_t bsn)
     return SB_NO_PERSON;
 }
 
+/* A number from the stack of lost ones, or SB_NO_PERSON.  The tag makes a
+ * stale head fail its compare-and-swap (ABA). */
+static uint32_t
+lost_pop(sb_people *p)
+{
+    uint64_t head = atomic_load_explicit(&p->lost, memory_order_acquire);
+    for (uint32_t tries = 0; (uint32_t)head != 0; tries++) {
+        sb_assert(tries < SB_RETRY_MAX);
+        uint32_t number = (uint32_t)head - 1u;
+        uint64_t link = atomic_load_explicit(&p->word[number], memory_order_relaxed);
+        uint64_t next = ((head >> 32) + 1u) << 32 | (uint32_t)link;
+        if (atomic_compare_exchange_weak_explicit(&p->lost, &head, next, memory_order_acquire,
+                                                  memory_order_acquire)) {
+            atomic_fetch_sub_explicit(&p->nlost, 1, memory_order_relaxed);
+            atomic_store_explicit(&p->word[number], 0, memory_order_relaxed);
+            return number;
+        }
+    }
+    return SB_NO_PERSON;
+}
+
+static void
+lost_push(sb_people *p, uint32_t number)
+{
+    uint64_t head = atomic_load_explicit(&p->lost, memory_order_relaxed);
+    for (uint32_t tries = 0;; tries++) {
+        sb_assert(tries < SB_RETRY_MAX);
+        atomic_store_explicit(&p->word[number], (uint32_t)head, memory_order_relaxed);
+        uint64_t next = ((head >> 32) + 1u) << 32 | (number + 1u);
+        if (atomic_compare_exchange_weak_explicit(&p->lost, &head, next, memory_order_release,
+                                                  memory_order_relaxed))
+            break;
+    }
+    atomic_fetch_add_explicit(&p->nlost, 1, memory_order_relaxed);
+}
+
 static uint32_t
 number_take(sb_people *p, uint64_t h)
 {
@@ -108,9 +146,12 @@ number_take(sb_people *p, uint64_t h)
                 return next;
         }
     }
-    return SB_NO_PERSON;
+    return lost_pop(p);
 }
 
+/* Gives back a number that never reached the table: to its stripe if it
+ * was the stripe's last, else to the stack of lost numbers, so no number
+ * of max_people is ever lost. */
 static void
 number_return(sb_people *p, uint32_t number)
 {
@@ -118,8 +159,9 @@ number_return(sb_people *p, uint32_t number)
     sb_number_stripe *s = &p->stripes[number / p->per_stripe];
     uint32_t expect = number + 1;
     /* Release: the cleared BSN is visible to whoever takes the number next. */
-    atomic_compare_exchange_strong_explicit(&s->next, &expect, number, memory_order_release,
-                                            memory_order_relaxed);
+    if (!atomic_compare_exchange_strong_explicit(&s->next, &expect, number, memory_order_release,
+                                                 memory_order_relaxed))
+        lost_push(p, number);
 }
 
 uint32_t
@@ -165,5 +207,6 @@ sb__people_count(const sb_people *p)
             begin = p->max;
         n += atomic_load_explicit((_Atomic uint32_t *)&s->next, memory_order_relaxed) - begin;
     }
-    return n;
+    uint32_t lost = atomic_load_explicit((_Atomic uint32_t *)&p->nlost, memory_order_relaxed);
+    return n > lost ? n - lost : 0;
 }

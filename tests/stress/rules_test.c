@@ -448,8 +448,8 @@ main(void)
     o.hold_ms = HOLD_MS;
     o.release_delay_ms = DELAY_MS;
     o.holds_per_slot = 1024;
-    /* Room to spare: two calls of the same new BSN racing may use up a
-     * person number (README, "Edges worth knowing"). */
+    /* Room to spare: two calls of the same new BSN racing hold a second
+     * person number for a moment (README, "Edges worth knowing"). */
     o.max_people = PEOPLE + PEOPLE / 4;
     o.max_changes = MAX_CHANGES;
     o.use_stock = 1;
