@@ -5,7 +5,7 @@
  * A trace has a header (the engine shape to open, the scenario and its
  * seed) and records.  Two encodings:
  *
- * Binary (".sbt", for speed): the 64-byte header below, then `count`
+ * Binary (".sbt", for speed): the 72-byte header (trace.c), then `count`
  * records of 32 bytes, all little-endian, fields as in the structs.  A file
  * whose size does not match, an unknown version, or a record with an
  * unknown op, code kind or a field out of range is refused with a message.
