@@ -208,9 +208,7 @@ cancel(sb_engine *e, uint32_t bsn)
                 continue;
             }
             atomic_fetch_sub_explicit(&e->slots[pw_where(old)].booked, 1, memory_order_release);
-            /* The sticker first, so the place can take it to a waiting person. */
-            sb__stock_give(e, sb__slot_location(e, pw_where(old)), 1);
-            sb__slot_release(e, pw_where(old), now, sb__release_moment(e, &p, now, 0));
+            sb__slot_release(e, pw_where(old), now, sb__release_moment(e, &p, now, 0), true);
             return SB_OK;
         case PS_HELD:
             if (!sb__held_seat(e, &p, &seat)) {
@@ -225,8 +223,7 @@ cancel(sb_engine *e, uint32_t bsn)
                 see(e, &p, false);
                 continue;
             }
-            sb__stock_give(e, seat_location(e, pw_where(old)), 1);
-            sb__seat_release(e, pw_where(old), seat, now, sb__release_moment(e, &p, now, 0));
+            sb__seat_release(e, pw_where(old), seat, now, sb__release_moment(e, &p, now, 0), true);
             return SB_OK;
         default:
             return SB_NOT_FOUND;
@@ -263,7 +260,6 @@ reschedule(sb_engine *e, uint32_t bsn, uint32_t index, char *code)
         if (pw_state(old) != PS_BOOKED)
             return SB_NOT_FOUND;
         uint32_t from = pw_where(old), gen = pw_gen(old);
-        uint16_t from_location = sb__slot_location(e, from);
         if (from == index)
             return SB_DUPLICATE;
         if (over_limit(e, pw_changes(old)))
@@ -271,7 +267,7 @@ reschedule(sb_engine *e, uint32_t bsn, uint32_t index, char *code)
         if (!sb__location_is_open(e, to))
             return SB_CLOSED;
         /* A move inside one location keeps its sticker. */
-        bool sticker = to != from_location;
+        bool sticker = to != sb__slot_location(e, from);
         if (sticker && !sb__stock_take(e, to, 1, now))
             return SB_NO_STOCK;
         sb_place pl;
@@ -285,9 +281,7 @@ reschedule(sb_engine *e, uint32_t bsn, uint32_t index, char *code)
                 sb__place_unseat(e, &pl);
                 atomic_fetch_sub_explicit(&e->slots[from].booked, 1, memory_order_release);
                 atomic_fetch_add_explicit(&e->slots[index].booked, 1, memory_order_release);
-                if (sticker)
-                    sb__stock_give(e, from_location, 1);
-                sb__slot_release(e, from, now, sb__release_moment(e, &p, now, 0));
+                sb__slot_release(e, from, now, sb__release_moment(e, &p, now, 0), sticker);
                 sb__code_seal(&e->keys, p.number, gen + 1, code);
                 return SB_OK;
             }

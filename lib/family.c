@@ -117,9 +117,8 @@ static void
 places_leave(sb_engine *e, const person *p, uint32_t slot, uint32_t k, uint64_t now)
 {
     atomic_fetch_sub_explicit(&e->slots[slot].booked, k, memory_order_release);
-    sb__stock_give(e, sb__slot_location(e, slot), k); /* first: waiting people need them */
     for (uint32_t j = 0; j < k; j++)
-        sb__slot_release(e, slot, now, sb__release_moment(e, p, now, j));
+        sb__slot_release(e, slot, now, sb__release_moment(e, p, now, j), true);
 }
 
 sb_status
@@ -180,10 +179,8 @@ sb__family_reschedule(sb_engine *e, person *p, uint32_t index, uint64_t now, cha
                 /* Out of the old slot's booked before into the new one's. */
                 atomic_fetch_sub_explicit(&e->slots[from].booked, n, memory_order_release);
                 atomic_fetch_add_explicit(&e->slots[index].booked, n, memory_order_release);
-                if (stickers)
-                    sb__stock_give(e, sb__slot_location(e, from), n);
                 for (uint32_t j = 0; j < n; j++)
-                    sb__slot_release(e, from, now, sb__release_moment(e, p, now, j));
+                    sb__slot_release(e, from, now, sb__release_moment(e, p, now, j), stickers);
                 sb__code_seal(&e->keys, fam->member[0], gen + 1, code);
                 return SB_OK;
             }
@@ -296,8 +293,11 @@ claim(group *g, unsigned i)
     }
 }
 
-/* Claims every member (ascending person number) and commits: SB_OK, or the
- * status of the family's failure with *blocker set. */
+/* Claims every member and commits: SB_OK, or the status of the family's
+ * failure with *blocker set.  Every family claims in the same order
+ * (ascending person number): of two families racing for shared members,
+ * the later to claim the lowest shared one stops the other and goes on,
+ * where claims in the callers' orders could stop each other both. */
 static sb_status
 claim_and_commit(group *g, unsigned *blocker)
 {

@@ -432,13 +432,17 @@ sb_status sb__place_seat(sb_engine *e, sb_place *pl, uint32_t person, uint64_t n
 void sb__place_unseat(sb_engine *e, sb_place *pl);
 
 /* Frees the place of a seat this caller owns (its person word left HELD on
- * it): vacant and taken - 1, or pending until `until` when until > now. */
-void sb__seat_release(sb_engine *e, uint32_t seat, uint64_t expect, uint64_t now, uint64_t until);
+ * it): vacant and taken - 1, or pending until `until` when until > now.
+ * With sticker, the person's sticker goes back to the slot's location
+ * first, so a waiting person handed the place can take it. */
+void sb__seat_release(sb_engine *e, uint32_t seat, uint64_t expect, uint64_t now, uint64_t until,
+                      bool sticker);
 /* Empties a seat this caller owns; its place stays counted (it became a
  * booking). */
 void sb__seat_vacate(sb_engine *e, uint32_t seat, uint64_t expect);
-/* A counted place (booking) goes: taken - 1, or pending until `until`. */
-void sb__slot_release(sb_engine *e, uint32_t slot, uint64_t now, uint64_t until);
+/* A counted place (booking) goes: taken - 1, or pending until `until`;
+ * sticker as for sb__seat_release. */
+void sb__slot_release(sb_engine *e, uint32_t slot, uint64_t now, uint64_t until, bool sticker);
 /* Tries to take the expired hold in seat from its owner (the owner's word
  * moves HELD -> EXPIRED).  true: the seat is BUSY and this caller's. */
 bool sb__seat_expire(sb_engine *e, uint32_t seat, uint64_t now);

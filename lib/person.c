@@ -28,8 +28,7 @@ sb__leave(sb_engine *e, uint64_t view, uint64_t now)
         return;
     uint32_t g = pw_where(view);
     uint64_t s = atomic_load_explicit(&e->seats[g], memory_order_acquire);
-    sb__stock_give(e, seat_location(e, g), 1); /* first: a waiting person needs it */
-    sb__seat_release(e, g, s, now, 0);
+    sb__seat_release(e, g, s, now, 0, true);
     sb__stat_expired(e, 1);
 }
 

@@ -309,9 +309,12 @@ sb__seat_vacate(sb_engine *e, uint32_t seat, uint64_t expect)
 }
 
 void
-sb__seat_release(sb_engine *e, uint32_t seat, uint64_t expect, uint64_t now, uint64_t until)
+sb__seat_release(sb_engine *e, uint32_t seat, uint64_t expect, uint64_t now, uint64_t until,
+                 bool sticker)
 {
     uint32_t slot = seat / e->seats_per_slot;
+    if (sticker)
+        sb__stock_give(e, sb__slot_location(e, slot), 1);
     uint64_t next = until > now ? seat_make(SEAT_PENDING, 0, until) : 0;
     bool swapped = atomic_compare_exchange_strong_explicit(
         seat_word(e, seat), &expect, next, memory_order_acq_rel, memory_order_relaxed);
@@ -325,8 +328,10 @@ sb__seat_release(sb_engine *e, uint32_t seat, uint64_t expect, uint64_t now, uin
 }
 
 void
-sb__slot_release(sb_engine *e, uint32_t slot, uint64_t now, uint64_t until)
+sb__slot_release(sb_engine *e, uint32_t slot, uint64_t now, uint64_t until, bool sticker)
 {
+    if (sticker)
+        sb__stock_give(e, sb__slot_location(e, slot), 1);
     if (until > now) {
         uint64_t pending = seat_make(SEAT_PENDING, 0, until);
         uint32_t base = slot * e->seats_per_slot, seat;
