@@ -53,9 +53,7 @@ audit_member(audit *a, uint32_t number, uint64_t w)
         return;
     }
     sb_family *fam = &e->families[f];
-    unsigned i = 0;
-    while (i < fam->n && fam->member[i] != number)
-        i++;
+    unsigned i = sb__family_member(fam, number);
     if (i == fam->n) {
         violation(a, "person %u points at family %u that lacks them", number, f);
         return;

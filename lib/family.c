@@ -55,10 +55,10 @@ family_swap(sb_family *fam, uint64_t *expect, uint64_t next)
 static unsigned
 member_index(const sb_family *fam, uint32_t number)
 {
-    for (unsigned i = 0; i < fam->n; i++)
-        if (fam->member[i] == number)
-            return i;
-    sb__panic(__FILE__, __LINE__, "a family word names a family without that person");
+    unsigned i = sb__family_member(fam, number);
+    if (i == fam->n)
+        sb__panic(__FILE__, __LINE__, "a family word names a family without that person");
+    return i;
 }
 
 static uint32_t

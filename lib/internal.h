@@ -307,6 +307,16 @@ fw_make(unsigned state, unsigned redeemed, uint32_t slot, uint32_t gen, uint32_t
            (uint64_t)base << 48 | (uint64_t)changes << 52 | (uint64_t)blocker << 56;
 }
 
+/* The index of person `number` among the family's members, or fam->n. */
+static inline unsigned
+sb__family_member(const sb_family *fam, uint32_t number)
+{
+    unsigned i = 0;
+    while (i < fam->n && fam->member[i] != number)
+        i++;
+    return i;
+}
+
 /* The plain word a family member's word stands for (see person.h). */
 uint64_t sb__family_view(sb_engine *e, uint32_t number, uint64_t word, bool writer);
 
