@@ -263,6 +263,7 @@ typedef struct sb_family {
     uint16_t gen0;                  /* the gen of its first code */
     uint8_t n;
 } sb_family;
+_Static_assert(sizeof(sb_family) == 40, "40 bytes a family record (README, Limits)");
 
 static inline unsigned
 fw_state(uint64_t w)
@@ -331,6 +332,7 @@ typedef struct sb_wait_entry {
     _Atomic uint64_t word;   /* person + 1, day range, version, written */
     _Atomic uint64_t ticket; /* order of arrival at the location */
 } sb_wait_entry;
+_Static_assert(sizeof(sb_wait_entry) == 16, "16 bytes a waiting entry (README, Limits)");
 
 /* A counted place of slot that a call freed goes to the first waiting
  * person it fits, or back to the slot. */

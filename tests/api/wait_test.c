@@ -544,27 +544,6 @@ Test(wait_serve, gives_each_place_of_a_cancelled_family_at_once)
     WAIT_AUDIT_OK();
 }
 
-/* Whenever a family's places come back, the list gets every one of them by
- * the next sb_expire after SB_FAMILY_MAX ms, in order. */
-Test(wait_serve, gives_each_place_of_a_cancelled_family_by_the_next_expire)
-{
-    char code[SB_CODE_SIZE];
-    ST_EQ(sb_release(e, S, 3), SB_OK);
-    uint32_t fam[3] = {P[0], P[1], P[2]};
-    ST_EQ(sb_book_group(e, fam, 3, S, code), SB_OK);
-    for (uint32_t i = 3; i < 7; i++)
-        wait_ok(P[i], 0, 0, LAST);
-    ST_EQ(sb_cancel(e, P[2]), SB_OK);
-    clk.now += SB_FAMILY_MAX;
-    cr_assert_eq(sb_expire(e), 0);
-    for (uint32_t i = 3; i < 6; i++)
-        LOOKUP_EQ(e, P[i], SB_STATE_HELD, S);
-    waiting_eq(P[6], 0, 0, LAST, 0);
-    SLOT_EQ(e, S, 3, 3, 0, 0, 0, 0);
-    confirm_works(P[5], S);
-    WAIT_AUDIT_OK();
-}
-
 Test(wait_serve, gives_the_places_a_family_left_when_it_moved_at_once)
 {
     char code[SB_CODE_SIZE];
@@ -578,27 +557,6 @@ Test(wait_serve, gives_the_places_a_family_left_when_it_moved_at_once)
     reschedule_ok(e, P[1], U, code);
     held_eq(P[2], S);
     held_eq(P[4], S);
-    waiting_eq(P[3], 1, 0, LAST, 0);
-    SLOT_EQ(e, S, 2, 2, 0, 0, 0, 0);
-    SLOT_EQ(e, U, 2, 0, 2, 0, 0, 0);
-    WAIT_AUDIT_OK();
-}
-
-Test(wait_serve, gives_the_places_a_family_left_when_it_moved_by_the_next_expire)
-{
-    char code[SB_CODE_SIZE];
-    ST_EQ(sb_release(e, S, 2), SB_OK);
-    ST_EQ(sb_release(e, U, 2), SB_OK);
-    uint32_t fam[2] = {P[0], P[1]};
-    ST_EQ(sb_book_group(e, fam, 2, S, code), SB_OK);
-    wait_ok(P[2], 0, 2, 2);
-    wait_ok(P[3], 1, 0, LAST);
-    wait_ok(P[4], 0, 0, LAST);
-    reschedule_ok(e, P[0], U, code);
-    clk.now += SB_FAMILY_MAX;
-    cr_assert_eq(sb_expire(e), 0);
-    LOOKUP_EQ(e, P[2], SB_STATE_HELD, S);
-    LOOKUP_EQ(e, P[4], SB_STATE_HELD, S);
     waiting_eq(P[3], 1, 0, LAST, 0);
     SLOT_EQ(e, S, 2, 2, 0, 0, 0, 0);
     SLOT_EQ(e, U, 2, 0, 2, 0, 0, 0);
