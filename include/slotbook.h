@@ -16,10 +16,12 @@
  *
  * Threads: every function but sb_open() and sb_close() may be called from
  * any number of threads at once on one engine, with no registration.  The
- * engine starts no threads.  Every call is lock-free (no call ever waits for
- * another thread; a call retries only when another call made progress) and
- * none allocates: sb_open() sizes everything (sb_audit, a test aid, is the
- * one exception).
+ * engine starts no threads, but for a journal's writer.  Every call is
+ * lock-free (no call ever waits for another thread; a call retries only
+ * when another call made progress) and none allocates: sb_open() sizes
+ * everything (sb_audit, a test aid, is the one exception).  With a journal
+ * in SB_DURABLE_SYNC, a call that changes the state also waits for the
+ * writer's flush of its record.
  *
  * Memory ordering: every state change is published with release semantics
  * and read with acquire semantics, so a thread that observes the effect of
@@ -90,9 +92,10 @@ typedef struct sb_engine sb_engine; /* opaque */
     X(SB_USED, 11, "code already redeemed")                           \
     X(SB_NOMEM, 12, "a preallocated limit is exhausted")              \
     X(SB_IO, 13, "journal failure")                                   \
-    X(SB_CORRUPT, 14, "an invariant check failed (sb_audit)")         \
+    X(SB_CORRUPT, 14, "invariant check failed, or journal damaged")   \
     X(SB_NO_STOCK, 15, "the location has no sticker left")            \
-    X(SB_LIMIT, 16, "the person's change limit is reached")
+    X(SB_LIMIT, 16, "the person's change limit is reached")           \
+    X(SB_MISMATCH, 17, "journal of another engine shape or code_key")
 
 typedef enum sb_status {
 #define SB_STATUS_ENUM_(name, value, text) name = value,
@@ -212,8 +215,26 @@ typedef struct sb_options {
     uint8_t code_key[32];            /* secret for codes; all zero = random per engine */
     uint64_t (*clock_ms)(void *ctx); /* NULL = wall clock (CLOCK_REALTIME) in ms */
     void *clock_ctx;
-    uint64_t reserved[8]; /* zero; room for journal settings */
+    /* Durability (README, "Durability").  With a journal, code_key must
+     * be set: the codes of a recovered engine verify only with it. */
+    const char *journal; /* journal file; NULL = memory only (default) */
+    uint8_t durable;     /* SB_DURABLE_SYNC (default) or SB_DURABLE_BATCH */
+    uint32_t flush_ms;   /* SB_DURABLE_BATCH: longest time between flushes,
+                            1 .. 60,000; default 5 */
+    uint64_t reserved[6]; /* zero */
 } sb_options;
+
+/* Durability modes.
+ *   SB_DURABLE_SYNC   a journalled call returns SB_OK only once its record
+ *                     is on stable storage (fdatasync); calls in flight
+ *                     share each flush (group commit).  A crash loses
+ *                     nothing that was acknowledged.
+ *   SB_DURABLE_BATCH  journalled calls return at once; a writer thread
+ *                     flushes at least every flush_ms.  A crash loses at
+ *                     most the calls of the last flush_ms (plus the flush
+ *                     in progress); sb_sync() waits for everything before. */
+#define SB_DURABLE_SYNC 0
+#define SB_DURABLE_BATCH 1
 
 /* Fills o with the defaults above.  o must not be NULL. */
 SB_EXPORT void sb_options_init(sb_options *o);
@@ -225,12 +246,69 @@ SB_EXPORT void sb_options_init(sb_options *o);
  * Returns SB_OK; SB_INVALID_ARG for NULL, a zero size, a limit above,
  * hold_ms == 0 or a horizon that overflows int32; SB_NOMEM when allocation
  * fails.  Not thread-safe with respect to the new engine (nobody has it yet).
+ *
+ * With o->journal set: a missing file is created; an existing one is
+ * recovered (README, "Durability"): every booking, cancel, redemption,
+ * release, location state, stock addition, family booking and waiting-list
+ * entry comes back, and every code verifies as before; holds do not (they
+ * would run out anyway).  A record torn by a crash mid-write is cut off.
+ * Then also SB_INVALID_ARG when code_key is all zero, durable or flush_ms
+ * is out of range; SB_IO when the file cannot be read, created or written;
+ * SB_CORRUPT when it is damaged before its last flush; SB_MISMATCH when it
+ * belongs to another code_key or an engine of another shape: max_locations,
+ * first_day, days, windows_per_day, max_people, use_stock, max_families and
+ * max_waiting must be as when it was created (the rest may change).
+ * sb_last_error() then says what and where.
  */
 SB_EXPORT sb_status sb_open(const sb_options *o, sb_engine **out);
 
 /* Frees the engine.  NULL is a no-op.  No other call may be running on e or
- * made on it afterwards (use after close aborts when it is detected). */
+ * made on it afterwards (use after close aborts when it is detected).  With
+ * a journal, first flushes every record (and the statistics) and stops the
+ * writer thread. */
 SB_EXPORT void sb_close(sb_engine *e);
+
+/* A sentence on the last failure of sb_open(), sb_checkpoint() or sb_sync()
+ * in this thread (the file, the offset, the system error); "" if none.
+ * Thread-local storage, valid until the thread's next such call. */
+SB_EXPORT const char *sb_last_error(void);
+
+/*
+ * Durability calls (engines with a journal).
+ *
+ * sb_sync: waits until every record of a call that returned before it is on
+ * stable storage.  SB_OK; SB_INVALID_ARG without a journal; SB_IO once the
+ * journal has failed.
+ *
+ * sb_checkpoint: writes the engine's durable state as a compact snapshot to
+ * a new file beside the journal, flushes it, renames it over the journal
+ * and flushes the directory: recovery then reads the snapshot and only the
+ * records after it.  A crash at any moment leaves a journal that recovers.
+ * Calls go on meanwhile (those in sync mode wait for the switch).  SB_OK;
+ * SB_INVALID_ARG without a journal; SB_IO when the new file cannot be
+ * written (the old journal stays in use) or the journal has failed.
+ *
+ * After an I/O error (disk full, EIO) the journal is failed for good: the
+ * calls whose records were not flushed answer SB_IO and their changes are
+ * undone; every later call that would change the state answers SB_IO at
+ * once, unchanged; reads go on.  Reopen the engine to recover.
+ */
+SB_EXPORT sb_status sb_sync(sb_engine *e);
+SB_EXPORT sb_status sb_checkpoint(sb_engine *e);
+
+typedef struct sb_journal_info {
+    uint64_t records;       /* records written since sb_open() */
+    uint64_t flushes;       /* fdatasync calls that carried records */
+    uint64_t bytes;         /* journal file size now */
+    uint64_t recovered;     /* records read back by sb_open() */
+    uint64_t recover_ns;    /* time sb_open() spent reading them */
+    uint64_t cut_bytes;     /* torn tail cut off by sb_open() */
+    uint64_t checkpoints;   /* since sb_open() */
+    int error;              /* errno of the failure; 0 while healthy */
+} sb_journal_info;
+
+/* Fills *out.  SB_OK; SB_INVALID_ARG for NULL e or out, or no journal. */
+SB_EXPORT sb_status sb_journal_read(sb_engine *e, sb_journal_info *out);
 
 /*
  * Administration.  Wait-free (open/close) or lock-free (release).

@@ -21,6 +21,8 @@
 static sb_status
 take(sb_engine *e, uint32_t bsn, sb_slot slot, uint32_t index, char *code)
 {
+    if (sb__jr_failed(e))
+        return SB_IO; /* no new holds either: nothing could confirm them */
     if (!sb__location_is_open(e, slot.location))
         return SB_CLOSED;
     uint64_t now = sb__clock_now(&e->clock);
@@ -70,7 +72,18 @@ take(sb_engine *e, uint32_t bsn, sb_slot slot, uint32_t index, char *code)
         }
         uint64_t next = code ? pw_next(p.view, PS_BOOKED, gen + 1, index)
                              : pw_next(p.view, PS_HELD, gen, pl.seat);
-        if (!word_swap(e, &p, next)) {
+        /* A booking is journalled, a hold is not. */
+        sb_jpos j;
+        int swapped = code ? word_swap_j(e, &p, next, &j) : word_swap(e, &p, next);
+        bool undone = swapped < 0;
+        if (swapped > 0 && code)
+            st = word_settle(e, &p, next, &j, &undone);
+        if (undone) {
+            sb__stock_give(e, slot.location, 1); /* first: see sb__place_return */
+            sb__place_return(e, &pl);
+            return SB_IO;
+        }
+        if (!swapped) {
             see(e, &p, true);
             continue;
         }
@@ -80,7 +93,7 @@ take(sb_engine *e, uint32_t bsn, sb_slot slot, uint32_t index, char *code)
             atomic_fetch_add_explicit(&e->slots[index].booked, 1, memory_order_release);
             sb__code_seal(&e->keys, p.number, gen + 1, code);
         }
-        return SB_OK;
+        return st;
     }
 }
 
@@ -151,16 +164,27 @@ confirm(sb_engine *e, uint32_t bsn, char *code)
         if (gen == SB_MAX_BOOKINGS)
             return SB_NOMEM;
         uint32_t slot = g / e->seats_per_slot;
-        if (!word_swap(e, &p, pw_next(p.view, PS_BOOKED, gen + 1, slot))) {
+        uint64_t next = pw_next(p.view, PS_BOOKED, gen + 1, slot);
+        sb_jpos j;
+        int swapped = word_swap_j(e, &p, next, &j);
+        if (swapped < 0)
+            return SB_IO;
+        if (!swapped) {
             see(e, &p, false);
             continue;
         }
+        /* Until the record is durable the seat still shows the hold: an
+         * expiry leaves it alone (the owner moved on), an undo finds it. */
+        bool undone;
+        sb_status st = word_settle(e, &p, next, &j, &undone);
+        if (undone)
+            return SB_IO;
         /* The hold's place becomes the booking's: out of the seat first, then
          * into booked, so no reader counts it twice. */
         sb__seat_vacate(e, g, seat);
         atomic_fetch_add_explicit(&e->slots[slot].booked, 1, memory_order_release);
         sb__code_seal(&e->keys, p.number, gen + 1, code);
-        return SB_OK;
+        return st;
     }
 }
 
@@ -186,7 +210,11 @@ cancel(sb_engine *e, uint32_t bsn)
     person_load(e, &p, false);
     for (uint32_t tries = 0;; tries++) {
         sb_assert(tries < SB_RETRY_MAX);
-        uint64_t seat, old = p.view;
+        uint64_t seat, old = p.view, next;
+        sb_jpos j;
+        int swapped;
+        bool undone;
+        sb_status st;
         switch (pw_state(old)) {
         case PS_REDEEMED:
             return SB_USED;
@@ -194,22 +222,28 @@ cancel(sb_engine *e, uint32_t bsn)
             return sb__family_cancel(e, &p, now);
         case PS_WAITING:
             /* Leaving the waiting list is not a change of a booking. */
-            if (!word_swap(e, &p, pw_next(old, PS_NONE, pw_gen(old), 0))) {
-                see(e, &p, false);
-                continue;
-            }
+            next = pw_next(old, PS_NONE, pw_gen(old), 0);
+            if ((swapped = word_swap_j(e, &p, next, &j)) <= 0)
+                break;
+            /* Not undone on a journal failure: others may free the entry
+             * of a person who no longer waits on it meanwhile. */
+            st = sb__jr_wait(e, &j);
             sb__wait_left(e, old);
-            return SB_OK;
+            return st;
         case PS_BOOKED:
             if (over_limit(e, pw_changes(old)))
                 return SB_LIMIT;
-            if (!word_swap(e, &p, pw_change(old, PS_NONE, pw_gen(old), 0))) {
-                see(e, &p, false);
-                continue;
+            next = pw_change(old, PS_NONE, pw_gen(old), 0);
+            if ((swapped = word_swap_j(e, &p, next, &j)) <= 0)
+                break;
+            /* The place is freed once the cancel is durable: until then
+             * nobody else can have it, so an undo can always give it back. */
+            if ((st = word_settle(e, &p, next, &j, &undone)) == SB_OK || !undone) {
+                atomic_fetch_sub_explicit(&e->slots[pw_where(old)].booked, 1,
+                                          memory_order_release);
+                sb__slot_release(e, pw_where(old), now, sb__release_moment(e, &p, now, 0), true);
             }
-            atomic_fetch_sub_explicit(&e->slots[pw_where(old)].booked, 1, memory_order_release);
-            sb__slot_release(e, pw_where(old), now, sb__release_moment(e, &p, now, 0), true);
-            return SB_OK;
+            return st;
         case PS_HELD:
             if (!sb__held_seat(e, &p, &seat)) {
                 see(e, &p, false);
@@ -219,15 +253,20 @@ cancel(sb_engine *e, uint32_t bsn)
                 return SB_NOT_FOUND;
             if (over_limit(e, pw_changes(old)))
                 return SB_LIMIT;
-            if (!word_swap(e, &p, pw_change(old, PS_NONE, pw_gen(old), 0))) {
-                see(e, &p, false);
-                continue;
-            }
-            sb__seat_release(e, pw_where(old), seat, now, sb__release_moment(e, &p, now, 0), true);
-            return SB_OK;
+            /* Journalled for the change it counts. */
+            next = pw_change(old, PS_NONE, pw_gen(old), 0);
+            if ((swapped = word_swap_j(e, &p, next, &j)) <= 0)
+                break;
+            if ((st = word_settle(e, &p, next, &j, &undone)) == SB_OK || !undone)
+                sb__seat_release(e, pw_where(old), seat, now, sb__release_moment(e, &p, now, 0),
+                                 true);
+            return st;
         default:
             return SB_NOT_FOUND;
         }
+        if (swapped < 0)
+            return SB_IO;
+        see(e, &p, false);
     }
 }
 
@@ -275,7 +314,15 @@ reschedule(sb_engine *e, uint32_t bsn, uint32_t index, char *code)
         if (st == SB_OK && gen == SB_MAX_BOOKINGS)
             st = SB_NOMEM;
         else if (st == SB_OK) {
-            if (word_swap(e, &p, pw_change(old, PS_BOOKED, gen + 1, index))) {
+            uint64_t next = pw_change(old, PS_BOOKED, gen + 1, index);
+            sb_jpos j;
+            int swapped = word_swap_j(e, &p, next, &j);
+            bool undone = swapped < 0;
+            if (swapped > 0)
+                st = word_settle(e, &p, next, &j, &undone);
+            if (undone)
+                st = SB_IO; /* the new place goes back below */
+            else if (swapped > 0) {
                 /* Out of the old slot's booked before into the new one's, so
                  * no reader counts the person twice. */
                 sb__place_unseat(e, &pl);
@@ -283,9 +330,9 @@ reschedule(sb_engine *e, uint32_t bsn, uint32_t index, char *code)
                 atomic_fetch_add_explicit(&e->slots[index].booked, 1, memory_order_release);
                 sb__slot_release(e, from, now, sb__release_moment(e, &p, now, 0), sticker);
                 sb__code_seal(&e->keys, p.number, gen + 1, code);
-                return SB_OK;
-            }
-            see(e, &p, false);
+                return st;
+            } else
+                see(e, &p, false);
         }
         /* The sticker before the place, which may go to a waiting person. */
         if (sticker)
@@ -415,13 +462,22 @@ present(sb_engine *e, const char *text, uint32_t bsn, bool redeem, sb_booking *o
             sb__fill(e, bsn, slot, SB_STATE_BOOKED, 0, out);
             return SB_OK;
         }
-        if (!word_swap(e, &p, pw_next(p.view, PS_REDEEMED, gen, slot))) {
+        uint64_t next = pw_next(p.view, PS_REDEEMED, gen, slot);
+        sb_jpos j;
+        int swapped = word_swap_j(e, &p, next, &j);
+        if (swapped < 0)
+            return SB_IO;
+        if (!swapped) {
             see(e, &p, false);
             continue;
         }
+        bool undone;
+        sb_status st = word_settle(e, &p, next, &j, &undone);
+        if (undone)
+            return SB_IO;
         atomic_fetch_sub_explicit(&e->slots[slot].booked, 1, memory_order_release);
         atomic_fetch_add_explicit(&e->slots[slot].redeemed, 1, memory_order_release);
-        return SB_OK;
+        return st;
     }
 }
 

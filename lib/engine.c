@@ -7,7 +7,7 @@
  * allocates.  A state word (magic) catches use after sb_close() when the
  * memory has not been reused yet.
  */
-#include "internal.h"
+#include "journal.h"
 #include "options.h"
 
 #include <limits.h>
@@ -79,6 +79,8 @@ sb_options_init(sb_options *o)
     o->holds_per_slot = SB_HOLDS_AUTO;
     o->max_families = SB_FAMILIES_AUTO;
     o->max_waiting = SB_WAITING_AUTO;
+    o->durable = SB_DURABLE_SYNC;
+    o->flush_ms = 5;
 }
 
 static void
@@ -115,6 +117,7 @@ engine_keys(sb_engine *e, const uint8_t code_key[32])
 SB_EXPORT sb_status
 sb_open(const sb_options *o, sb_engine **out)
 {
+    sb__clear_error();
     if (!o || !out || !sb__options_valid(o))
         return SB_INVALID_ARG;
     *out = NULL;
@@ -157,6 +160,14 @@ sb_open(const sb_options *o, sb_engine **out)
         atomic_init(&e->slots[i].next_due, SB_DUE_INIT);
     sb__clock_init(&e->clock, o->clock_ms, o->clock_ctx);
     atomic_store_explicit(&e->magic, SB_MAGIC_OPEN, memory_order_release);
+    if (o->journal) {
+        sb_status st = sb__journal_open(e, o);
+        if (st != SB_OK) {
+            sb__journal_close(e);
+            engine_free(e);
+            return st;
+        }
+    }
     *out = e;
     return SB_OK;
 }
@@ -166,6 +177,7 @@ sb_close(sb_engine *e)
 {
     if (!sb__live(e))
         return;
+    sb__journal_close(e);
     atomic_store_explicit(&e->magic, SB_MAGIC_CLOSED, memory_order_relaxed);
     engine_free(e);
 }
@@ -196,16 +208,42 @@ sb__location_is_open(const sb_engine *e, uint16_t loc)
     return atomic_load_explicit(&e->open[loc], memory_order_acquire) != 0;
 }
 
+/* Sets a location's state; with a journal, once its record is durable
+ * (a failed journal changes nothing). */
+static sb_status
+location_swap(sb_engine *e, uint16_t location, uint8_t open)
+{
+    _Atomic uint8_t *flag = &e->open[location];
+    uint8_t cur = atomic_load_explicit(flag, memory_order_acquire);
+    for (uint32_t tries = 0; cur != open; tries++) {
+        sb_assert(tries < SB_RETRY_MAX);
+        sb_jpos j;
+        if (!sb__jr_take(e, &j))
+            return SB_IO;
+        bool swapped = atomic_compare_exchange_strong_explicit(flag, &cur, open,
+                                                               memory_order_acq_rel,
+                                                               memory_order_acquire);
+        sb_rec rec = {.type = REC_LOCATION, .index = location, .word = open};
+        sb__jr_put(e, &j, &rec, swapped);
+        if (!swapped)
+            continue;
+        if (sb__jr_wait(e, &j) != SB_OK) {
+            uint8_t back = open;
+            atomic_compare_exchange_strong_explicit(flag, &back, (uint8_t)!open,
+                                                    memory_order_acq_rel, memory_order_relaxed);
+            return SB_IO;
+        }
+        return SB_OK;
+    }
+    return sb__jr_failed(e) ? SB_IO : SB_OK;
+}
+
 static sb_status
 location_set(sb_engine *e, uint16_t location, uint8_t open)
 {
     if (!sb__live(e))
         return SB_INVALID_ARG;
-    sb_status st = SB_INVALID_ARG;
-    if (location < e->locations) {
-        atomic_store_explicit(&e->open[location], open, memory_order_release);
-        st = SB_OK;
-    }
+    sb_status st = location < e->locations ? location_swap(e, location, open) : SB_INVALID_ARG;
     sb__stat(e, SB_OP_LOCATION, st);
     return st;
 }
@@ -222,23 +260,45 @@ sb_location_close(sb_engine *e, uint16_t location)
     return location_set(e, location, 0);
 }
 
+/* Takes back places added by a release whose record failed, if they are
+ * still free (the journal has failed: nobody takes new ones). */
+static void
+release_undo(_Atomic uint64_t *cw, uint32_t places)
+{
+    uint64_t w = atomic_load_explicit(cw, memory_order_relaxed);
+    while ((uint32_t)w <= (w >> 32) - places &&
+           !atomic_compare_exchange_weak_explicit(cw, &w, w - ((uint64_t)places << 32),
+                                                  memory_order_acq_rel, memory_order_relaxed))
+        ;
+}
+
 static sb_status
 release(sb_engine *e, sb_slot slot, uint32_t places)
 {
     uint32_t i = sb__slot_index(e, slot);
     if (i == UINT32_MAX)
         return SB_INVALID_ARG;
+    if (places == 0)
+        return sb__jr_failed(e) ? SB_IO : SB_OK;
     _Atomic uint64_t *cw = &e->slots[i].cw;
     uint64_t w = atomic_load_explicit(cw, memory_order_relaxed);
     for (uint32_t tries = 0;; tries++) {
         sb_assert(tries < SB_RETRY_MAX);
         if ((w >> 32) + places > UINT32_MAX)
             return SB_INVALID_ARG;
-        if (atomic_compare_exchange_weak_explicit(cw, &w, w + ((uint64_t)places << 32),
-                                                  memory_order_acq_rel, memory_order_relaxed)) {
-            sb__wait_release(e, i, places);
-            return SB_OK;
+        sb_rec rec = {.type = REC_CAPACITY, .index = i, .word = (w >> 32) + places};
+        sb_jpos j;
+        int swapped = sb__jr_cas(e, cw, &w, w + ((uint64_t)places << 32), &rec, &j);
+        if (swapped < 0)
+            return SB_IO;
+        if (!swapped)
+            continue;
+        if (sb__jr_wait(e, &j) != SB_OK) {
+            release_undo(cw, places);
+            return SB_IO;
         }
+        sb__wait_release(e, i, places);
+        return SB_OK;
     }
 }
 
@@ -304,7 +364,7 @@ sb_next_free(sb_engine *e, uint16_t location, int32_t from_day, sb_slot *out)
 SB_EXPORT size_t
 sb_expire(sb_engine *e)
 {
-    if (!sb__live(e))
+    if (!sb__live(e) || sb__jr_failed(e))
         return 0;
     uint64_t now = sb__clock_now(&e->clock);
     size_t n = 0;

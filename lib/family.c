@@ -52,6 +52,42 @@ family_swap(sb_family *fam, uint64_t *expect, uint64_t next)
                                                    memory_order_acquire);
 }
 
+/* The record of family f's new word, with its members' words. */
+static sb_rec
+family_rec(sb_engine *e, uint32_t f, uint64_t fw)
+{
+    sb_family *fam = family(e, f);
+    sb_rec r = {.type = REC_FAMILY, .index = f, .n = fam->n, .gen0 = fam->gen0, .word = fw};
+    for (unsigned i = 0; i < fam->n; i++)
+        r.m[i] = (sb_rec_member){fam->member[i], word_load(e, fam->member[i])};
+    return r;
+}
+
+/* family_swap for a change the journal keeps (see word_swap_j). */
+static int
+family_swap_j(sb_engine *e, uint32_t f, uint64_t *expect, uint64_t next, sb_jpos *j)
+{
+    sb_rec r = family_rec(e, f, next);
+    return sb__jr_cas(e, &family(e, f)->word, expect, next, &r, j);
+}
+
+/* Waits for a journalled family swap from old to next: SB_OK, or SB_IO with
+ * *undone when the word went back to old (see word_undo). */
+static sb_status
+family_settle(sb_engine *e, uint32_t f, uint64_t old, uint64_t next, const sb_jpos *j,
+              bool *undone)
+{
+    sb_status st = sb__jr_wait(e, j);
+    *undone = false;
+    for (uint32_t tries = 0; st != SB_OK && !*undone && tries < 1000; tries++) {
+        uint64_t expect = next;
+        *undone = family_swap(family(e, f), &expect, old);
+        if (!*undone)
+            sched_yield();
+    }
+    return st;
+}
+
 static unsigned
 member_index(const sb_family *fam, uint32_t number)
 {
@@ -138,10 +174,18 @@ sb__family_cancel(sb_engine *e, person *p, uint64_t now)
             return SB_LIMIT;
         uint64_t next = fw_make(FS_CANCELLED, fw_redeemed(fw), fw_slot(fw), fw_gen(fw), fw_base(fw),
                                 plus_changes(changes, 1), 0);
-        if (!family_swap(fam, &fw, next))
+        sb_jpos j;
+        int swapped = family_swap_j(e, pw_where(p->view), &fw, next, &j);
+        if (swapped < 0)
+            return SB_IO;
+        if (!swapped)
             continue;
-        places_leave(e, p, fw_slot(fw), fam->n - popcount(fw_redeemed(fw)), now);
-        return SB_OK;
+        /* The places are freed once the cancel is durable (see cancel). */
+        bool undone;
+        sb_status st = family_settle(e, pw_where(p->view), fw, next, &j, &undone);
+        if (!undone)
+            places_leave(e, p, fw_slot(fw), fam->n - popcount(fw_redeemed(fw)), now);
+        return st;
     }
 }
 
@@ -175,15 +219,22 @@ sb__family_reschedule(sb_engine *e, person *p, uint32_t index, uint64_t now, cha
         if (st == SB_OK) {
             uint64_t next =
                 fw_make(FS_BOOKED, 0, index, gen + 1, fw_base(fw), plus_changes(changes, 1), 0);
-            if (family_swap(fam, &fw, next)) {
+            sb_jpos jp;
+            int swapped = family_swap_j(e, pw_where(p->view), &fw, next, &jp);
+            bool undone = swapped < 0;
+            if (swapped > 0)
+                st = family_settle(e, pw_where(p->view), fw, next, &jp, &undone);
+            if (swapped > 0 && !undone) {
                 /* Out of the old slot's booked before into the new one's. */
                 atomic_fetch_sub_explicit(&e->slots[from].booked, n, memory_order_release);
                 atomic_fetch_add_explicit(&e->slots[index].booked, n, memory_order_release);
                 for (uint32_t j = 0; j < n; j++)
                     sb__slot_release(e, from, now, sb__release_moment(e, p, now, j), stickers);
                 sb__code_seal(&e->keys, fam->member[0], gen + 1, code);
-                return SB_OK;
+                return st;
             }
+            if (undone)
+                st = SB_IO;
             sb__places_return(e, index, n);
         }
         if (stickers)
@@ -242,11 +293,19 @@ sb__family_present(sb_engine *e, person *p, uint32_t leader, uint32_t gen, uint3
             return SB_OK;
         }
         uint64_t next = fw | (uint64_t)bit << 2;
-        if (!family_swap(fam, &fw, next))
+        sb_jpos j;
+        int swapped = family_swap_j(e, pw_where(p->word), &fw, next, &j);
+        if (swapped < 0)
+            return SB_IO;
+        if (!swapped)
             continue;
+        bool undone;
+        sb_status st = family_settle(e, pw_where(p->word), fw, next, &j, &undone);
+        if (undone)
+            return SB_IO;
         atomic_fetch_sub_explicit(&e->slots[slot].booked, 1, memory_order_release);
         atomic_fetch_add_explicit(&e->slots[slot].redeemed, 1, memory_order_release);
-        return SB_OK;
+        return st;
     }
 }
 
@@ -329,9 +388,23 @@ claim_and_commit(group *g, unsigned *blocker)
             return SB_NOMEM;
         }
         fam->gen0 = (uint16_t)(gen + 1);
-        if (family_swap(fam, &fw, fw_make(FS_BOOKED, 0, g->slot, gen + 1, base, base, 0))) {
+        uint64_t next = fw_make(FS_BOOKED, 0, g->slot, gen + 1, base, base, 0);
+        sb_jpos j;
+        int swapped = family_swap_j(e, g->f, &fw, next, &j);
+        if (swapped < 0) {
+            family_abort(fam, fw, g->n);
+            return SB_IO;
+        }
+        if (swapped) {
+            /* A failed record takes the family back to aborted: its places
+             * and stickers go back as for any failed family. */
+            uint64_t aborted = fw_make(FS_ABORTED, 0, 0, 0, 0, 0, g->n);
+            bool undone;
+            sb_status st = family_settle(e, g->f, aborted, next, &j, &undone);
+            if (undone)
+                return SB_IO;
             atomic_fetch_add_explicit(&e->slots[g->slot].booked, g->n, memory_order_release);
-            return SB_OK;
+            return st;
         }
     }
     sb_assert(fw_state(fw) == FS_ABORTED);
@@ -425,11 +498,15 @@ book_group(group *g, const uint32_t *bsns, char *code, unsigned *blocker)
     }
     if (st == SB_OK && !family_new(g))
         st = SB_NOMEM;
-    if (st == SB_OK)
-        st = claim_and_commit(g, blocker);
+    bool booked = false;
     if (st == SB_OK) {
+        st = claim_and_commit(g, blocker);
+        /* booked even on SB_IO when the family could not be taken back */
+        booked = fw_state(family_load(family(e, g->f))) != FS_ABORTED;
+    }
+    if (booked) {
         sb__code_seal(&e->keys, g->number[0], family(e, g->f)->gen0, code);
-        return SB_OK;
+        return st;
     }
     if (st != SB_FULL)
         sb__places_return(e, g->slot, g->n);

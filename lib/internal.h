@@ -343,6 +343,11 @@ void sb__place_free(sb_engine *e, uint32_t slot, uint64_t now);
 sb_status sb__wait_give(sb_engine *e, uint32_t slot, uint64_t now);
 /* Offers up to `places` new places of slot to the waiting list. */
 void sb__wait_release(sb_engine *e, uint32_t slot, uint32_t places);
+/* Recovery (shadow.c): the person an entry word names, or SB_NO_PERSON;
+ * storing a live entry; the location's next ticket. */
+uint32_t sb__wait_entry_person(uint64_t ent);
+void sb__wait_restore(sb_engine *e, uint32_t g, uint64_t ent, uint64_t ticket);
+void sb__wait_tickets(sb_engine *e, uint16_t location, uint64_t next);
 /* Whether a PS_WAITING word's entry names its person (sb_audit). */
 bool sb__wait_audit(sb_engine *e, uint32_t number, uint64_t word);
 /* Clears the entry of a person word that was PS_WAITING (view). */
@@ -374,7 +379,8 @@ struct sb_engine {
     alignas(SB_CACHE_LINE) _Atomic uint32_t families_used;
     char pad_[SB_CACHE_LINE - sizeof(uint32_t)];
     sb_people people;
-    sb_stat_stripe *stats; /* SB_STAT_STRIPES */
+    sb_stat_stripe *stats;      /* SB_STAT_STRIPES */
+    struct sb_journal *journal; /* NULL: memory only (journal.h) */
 };
 
 void *sb__alloc(size_t size); /* zeroed, cache-line aligned; NULL on failure */

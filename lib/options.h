@@ -55,6 +55,13 @@ sb__options_valid(const sb_options *o)
         sb__families_of(o) > SB_MAX_FAMILIES ||
         (uint64_t)o->max_locations * sb__waiting_of(o) > SB_MAX_WAITING)
         return false;
+    if (o->journal) {
+        uint8_t any = 0;
+        for (size_t i = 0; i < sizeof o->code_key; i++)
+            any |= o->code_key[i];
+        if (!any || o->durable > SB_DURABLE_BATCH || o->flush_ms == 0 || o->flush_ms > 60000)
+            return false;
+    }
     if (o->first_day == INT32_MIN || (int64_t)o->first_day + o->days - 1 > INT32_MAX)
         return false;
     uint64_t slots = (uint64_t)o->max_locations * o->days * o->windows_per_day;

@@ -30,7 +30,7 @@
  * makes it findable is published (release CAS); lookups load entries with
  * acquire, so a found number's BSN and word are visible.
  */
-#include "internal.h"
+#include "journal.h"
 
 #include <sodium.h>
 
@@ -209,4 +209,37 @@ sb__people_count(const sb_people *p)
     }
     uint32_t lost = atomic_load_explicit((_Atomic uint32_t *)&p->nlost, memory_order_relaxed);
     return n > lost ? n - lost : 0;
+}
+
+bool
+sb__people_adopt(sb_people *p, uint32_t bsn, uint32_t number)
+{
+    if (number >= p->max || atomic_load_explicit(&p->bsn[number], memory_order_relaxed) != 0 ||
+        sb__people_find(p, bsn) != SB_NO_PERSON)
+        return false;
+    atomic_store_explicit(&p->bsn[number], bsn, memory_order_relaxed);
+    uint64_t i = mix(p->seed, bsn);
+    for (;; i++) {
+        _Atomic uint64_t *slot = &p->table[i & p->mask];
+        if (atomic_load_explicit(slot, memory_order_relaxed) == 0) {
+            atomic_store_explicit(slot, (uint64_t)bsn << 32 | (number + 1u), memory_order_release);
+            return true;
+        }
+    }
+}
+
+void
+sb__people_settle(sb_people *p)
+{
+    for (uint32_t i = 0; i < SB_NUMBER_STRIPES; i++) {
+        sb_number_stripe *s = &p->stripes[i];
+        uint32_t begin = atomic_load_explicit(&s->next, memory_order_relaxed), top = begin;
+        for (uint32_t n = begin; n < s->end; n++)
+            if (atomic_load_explicit(&p->bsn[n], memory_order_relaxed) != 0)
+                top = n + 1;
+        for (uint32_t n = begin; n < top; n++)
+            if (atomic_load_explicit(&p->bsn[n], memory_order_relaxed) == 0)
+                lost_push(p, n);
+        atomic_store_explicit(&s->next, top, memory_order_release);
+    }
 }

@@ -13,7 +13,9 @@
 #ifndef SB_PERSON_H
 #define SB_PERSON_H
 
-#include "internal.h"
+#include "journal.h"
+
+#include <sched.h>
 
 typedef struct person {
     uint32_t number;
@@ -62,6 +64,46 @@ word_swap(sb_engine *e, person *p, uint64_t next)
 {
     return atomic_compare_exchange_strong_explicit(word_of(e, p->number), &p->word, next,
                                                    memory_order_acq_rel, memory_order_acquire);
+}
+
+/* word_swap for a change the journal keeps: its record takes its place in
+ * the journal at the swap.  1: swapped; 0: lost (p->word reloaded, to be
+ * seen again); -1: the journal has failed, nothing changed. */
+static inline int
+word_swap_j(sb_engine *e, person *p, uint64_t next, sb_jpos *j)
+{
+    sb_rec rec = sb__rec_person(p->number, next);
+    return sb__jr_cas(e, word_of(e, p->number), &p->word, next, &rec, j);
+}
+
+/* After a journalled swap to next whose record failed: puts p->word (the
+ * word before) back, first letting later failed calls on the person put
+ * theirs back.  false when the word went elsewhere meanwhile (a change the
+ * journal does not keep); the caller then finishes its call as if it had
+ * succeeded, so the engine stays consistent, and answers SB_IO all the
+ * same. */
+static inline bool
+word_undo(sb_engine *e, const person *p, uint64_t next)
+{
+    for (uint32_t tries = 0; tries < 1000; tries++) {
+        uint64_t expect = next;
+        if (atomic_compare_exchange_strong_explicit(word_of(e, p->number), &expect, p->word,
+                                                    memory_order_acq_rel, memory_order_relaxed))
+            return true;
+        sched_yield();
+    }
+    return false;
+}
+
+/* The outcome of a journalled swap once its record is durable or failed:
+ * SB_OK, or SB_IO with *undone when the swap was taken back (see
+ * word_undo). */
+static inline sb_status
+word_settle(sb_engine *e, const person *p, uint64_t next, const sb_jpos *j, bool *undone)
+{
+    sb_status st = sb__jr_wait(e, j);
+    *undone = st != SB_OK && word_undo(e, p, next);
+    return st;
 }
 
 /* The seat word of a HELD person, read consistently with the person word:

@@ -15,7 +15,7 @@
  * reclaimed once (their stickers come back) before SB_NO_STOCK is answered,
  * so a hold that ran out never blocks a sticker either.
  */
-#include "internal.h"
+#include "journal.h"
 
 static bool
 take(_Atomic uint64_t *available, uint32_t k)
@@ -78,11 +78,20 @@ stock_add(sb_engine *e, uint16_t location, uint32_t count)
         sb_assert(tries < SB_RETRY_MAX);
         if (n + count > SB_MAX_STOCK)
             return SB_INVALID_ARG;
-        if (atomic_compare_exchange_weak_explicit(added, &n, n + count, memory_order_relaxed,
-                                                  memory_order_relaxed)) {
-            atomic_fetch_add_explicit(&e->stock[location].available, count, memory_order_release);
-            return SB_OK;
+        sb_rec rec = {.type = REC_STOCK, .index = location, .word = n + count};
+        sb_jpos j;
+        int swapped = sb__jr_cas(e, added, &n, n + count, &rec, &j);
+        if (swapped < 0)
+            return SB_IO;
+        if (!swapped)
+            continue;
+        /* The stickers go on the shelf once the record is durable. */
+        if (sb__jr_wait(e, &j) != SB_OK) {
+            atomic_fetch_sub_explicit(added, count, memory_order_relaxed);
+            return SB_IO;
         }
+        atomic_fetch_add_explicit(&e->stock[location].available, count, memory_order_release);
+        return SB_OK;
     }
 }
 

@@ -284,19 +284,34 @@ wait_join(sb_engine *e, uint32_t bsn, uint16_t location, uint32_t from, uint32_t
         atomic_store_explicit(entry_word(e, g), ent, memory_order_relaxed);
     }
     sb_waitq *q = &e->waitq[location];
-    atomic_store_explicit(&e->wait_ring[g].ticket,
-                          atomic_fetch_add_explicit(&q->tickets, 1, memory_order_relaxed),
-                          memory_order_release);
+    uint64_t ticket = atomic_fetch_add_explicit(&q->tickets, 1, memory_order_relaxed), next;
+    atomic_store_explicit(&e->wait_ring[g].ticket, ticket, memory_order_release);
     person_load(e, &p, true);
+    sb_jpos j;
     for (uint32_t tries = 0;; tries++) {
         sb_assert(tries < SB_RETRY_MAX);
         if (sb__person_active(e, &p, now, &seat, true) || pw_state(p.view) == PS_WAITING) {
             entry_free(e, g, ent);
             return SB_DUPLICATE;
         }
-        if (word_swap(e, &p, pw_next(p.view, PS_WAITING, pw_gen(p.view), g)))
+        next = pw_next(p.view, PS_WAITING, pw_gen(p.view), g);
+        sb_rec rec = {.type = REC_WAIT, .index = p.number, .word = next, .entry = g,
+                      .entry_word = ent | ENTRY_WRITTEN, .ticket = ticket};
+        int swapped = sb__jr_cas(e, word_of(e, p.number), &p.word, next, &rec, &j);
+        if (swapped < 0) {
+            entry_free(e, g, ent);
+            return SB_IO;
+        }
+        if (swapped)
             break;
         see(e, &p, true);
+    }
+    /* The entry is not written yet, so nobody else frees it meanwhile. */
+    bool undone;
+    sb_status st = word_settle(e, &p, next, &j, &undone);
+    if (undone) {
+        entry_free(e, g, ent);
+        return SB_IO;
     }
     sb__leave(e, p.view, now);
     atomic_fetch_add_explicit(&q->count, 1, memory_order_relaxed);
@@ -304,7 +319,7 @@ wait_join(sb_engine *e, uint32_t bsn, uint16_t location, uint32_t from, uint32_t
     /* If the person left before the entry was written, free it now. */
     uint64_t word;
     entry_live(e, g, ent | ENTRY_WRITTEN, &word);
-    return SB_OK;
+    return st;
 }
 
 SB_EXPORT sb_status
@@ -348,4 +363,25 @@ sb__wait_read(sb_engine *e, const person *p, uint32_t bsn, sb_booking *out)
     out->position = ahead;
     out->last_day = e->first_day + (int32_t)entry_to(ent);
     return true;
+}
+
+uint32_t
+sb__wait_entry_person(uint64_t ent)
+{
+    uint32_t who = entry_person_plus1(ent);
+    return who == 0 || who == ENTRY_PERSON_MASK ? SB_NO_PERSON : who - 1;
+}
+
+void
+sb__wait_restore(sb_engine *e, uint32_t g, uint64_t ent, uint64_t ticket)
+{
+    atomic_store_explicit(&e->wait_ring[g].ticket, ticket, memory_order_relaxed);
+    atomic_store_explicit(entry_word(e, g), ent | ENTRY_WRITTEN, memory_order_relaxed);
+    atomic_fetch_add_explicit(&e->waitq[entry_location(e, g)].count, 1, memory_order_relaxed);
+}
+
+void
+sb__wait_tickets(sb_engine *e, uint16_t location, uint64_t next)
+{
+    atomic_store_explicit(&e->waitq[location].tickets, next, memory_order_relaxed);
 }

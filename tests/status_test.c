@@ -31,6 +31,7 @@ static const struct {
     {SB_CORRUPT, 14, "SB_CORRUPT"},
     {SB_NO_STOCK, 15, "SB_NO_STOCK"},
     {SB_LIMIT, 16, "SB_LIMIT"},
+    {SB_MISMATCH, 17, "SB_MISMATCH"},
 };
 #define TABLE_SIZE (sizeof TABLE / sizeof TABLE[0])
 
@@ -43,6 +44,7 @@ Test(status, values_are_the_fixed_numbers_of_the_table)
     cr_assert_eq(SB_CORRUPT, 14);
     cr_assert_eq(SB_NO_STOCK, 15);
     cr_assert_eq(SB_LIMIT, 16);
+    cr_assert_eq(SB_MISMATCH, 17);
 }
 
 Test(status, the_table_covers_every_status)

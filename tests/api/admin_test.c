@@ -44,7 +44,10 @@ Test(options_init, fills_the_documented_defaults)
         cr_assert_eq(o.code_key[i], 0, "code_key[%d]", i);
     cr_assert_null(o.clock_ms);
     cr_assert_null(o.clock_ctx);
-    for (int i = 0; i < 8; i++)
+    cr_assert_null(o.journal);
+    cr_assert_eq(o.durable, SB_DURABLE_SYNC);
+    cr_assert_eq(o.flush_ms, 5u);
+    for (int i = 0; i < 6; i++)
         cr_assert_eq(o.reserved[i], 0u);
 }
 
