@@ -126,11 +126,16 @@ sb__jr_take_slow(sb_engine *e, sb_jpos *j)
     uint64_t pos = atomic_fetch_add_explicit(&J->head, 1, memory_order_seq_cst);
     for (unsigned spins = 0;
          pos >= atomic_load_explicit(&J->freed, memory_order_acquire) + J->ring_size; spins++) {
-        /* The ring is full: the writer is behind.  Make sure it runs. */
-        atomic_fetch_add_explicit(&J->kick, 1, memory_order_seq_cst);
-        futex_wake(&J->kick, 1);
-        if (spins > 64)
+        /* The ring is full: the writer is behind (or checkpointing).  Make
+         * sure it runs, then let it. */
+        if (spins == 0) {
+            atomic_fetch_add_explicit(&J->kick, 1, memory_order_seq_cst);
+            futex_wake(&J->kick, 1);
+        }
+        if (spins < 64)
             sched_yield();
+        else
+            nanosleep(&(struct timespec){0, 50000}, NULL);
     }
     j->pos = pos;
     j->slot = &J->ring[pos & (J->ring_size - 1)];
@@ -179,18 +184,10 @@ wait_durable(sb_journal *J, uint64_t pos)
 }
 
 sb_status
-sb__jr_wait(sb_engine *e, const sb_jpos *j)
+sb__jr_wait_slow(sb_engine *e, const sb_jpos *j)
 {
     sb_journal *J = e->journal;
-    if (!j->slot || J->mode != SB_DURABLE_SYNC)
-        return SB_OK;
-    return wait_durable(J, j->pos);
-}
-
-bool
-sb__jr_failed(sb_engine *e)
-{
-    return e->journal && atomic_load_explicit(&e->journal->failed, memory_order_acquire) != 0;
+    return J->mode == SB_DURABLE_SYNC ? wait_durable(J, j->pos) : SB_OK;
 }
 
 void
@@ -545,9 +542,11 @@ gather(sb_engine *e)
         }
         J->consumed++;
         n++;
+        /* Freed at once: a caller waiting for room in a full ring may hold
+         * the very position this loop waits for next. */
+        atomic_store_explicit(&J->freed, J->consumed, memory_order_release);
     }
     J->buf_len = b.len;
-    atomic_store_explicit(&J->freed, J->consumed, memory_order_release);
     return n;
 }
 

@@ -175,12 +175,23 @@ sb__jr_cas(sb_engine *e, _Atomic uint64_t *w, uint64_t *expect, uint64_t next, c
     sb__jr_put(e, j, rec, ok);
     return ok;
 }
+sb_status sb__jr_wait_slow(sb_engine *e, const sb_jpos *j);
+
 /* SB_DURABLE_SYNC: waits until j is on stable storage; SB_OK or SB_IO.
  * Other modes and no journal: SB_OK at once. */
-sb_status sb__jr_wait(sb_engine *e, const sb_jpos *j);
+static inline sb_status
+sb__jr_wait(sb_engine *e, const sb_jpos *j)
+{
+    return j->slot ? sb__jr_wait_slow(e, j) : SB_OK;
+}
+
 /* Whether the journal has failed (calls that would change state answer
  * SB_IO).  false without a journal. */
-bool sb__jr_failed(sb_engine *e);
+static inline bool
+sb__jr_failed(sb_engine *e)
+{
+    return e->journal && atomic_load_explicit(&e->journal->failed, memory_order_acquire) != 0;
+}
 
 /* Test seam, see sb_journal_io. */
 void sb__journal_set_io(sb_engine *e, const sb_journal_io *io);
