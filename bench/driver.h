@@ -37,6 +37,10 @@ typedef struct sb_driver {
     sb_status (*wait)(void *h, uint32_t bsn, uint16_t location, int32_t from_day, int32_t to_day);
     /* Full invariant walk of a quiescent engine: SB_OK or SB_CORRUPT. */
     sb_status (*audit)(void *h, sb_audit_report *out, char *msg, size_t msg_size);
+    /* sb_sync and sb_journal_read; NULL for an engine without a journal
+     * (the baseline). */
+    sb_status (*sync)(void *h);
+    sb_status (*journal_read)(void *h, sb_journal_info *out);
 } sb_driver;
 
 extern const sb_driver sb_driver_slotbook;

@@ -142,6 +142,18 @@ drv_audit(void *h, sb_audit_report *out, char *msg, size_t msg_size)
     return sb_audit(h, out, msg, msg_size);
 }
 
+static sb_status
+drv_sync(void *h)
+{
+    return sb_sync(h);
+}
+
+static sb_status
+drv_journal_read(void *h, sb_journal_info *out)
+{
+    return sb_journal_read(h, out);
+}
+
 const sb_driver sb_driver_slotbook = {
     .name = "slotbook",
     .open = drv_open,
@@ -166,4 +178,6 @@ const sb_driver sb_driver_slotbook = {
     .book_group = drv_book_group,
     .wait = drv_wait,
     .audit = drv_audit,
+    .sync = drv_sync,
+    .journal_read = drv_journal_read,
 };

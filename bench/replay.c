@@ -4,6 +4,13 @@
  * latency percentiles, memory and an invariant audit, with the ratios of
  * the two engines measured in the same process, rounds interleaved.
  *
+ * With --journal the two sides are slotbook with a journal (sync or batch)
+ * and slotbook in memory, on the same trace, rounds interleaved the same
+ * way; each journalled round then reopens the engine from its journal and
+ * times the recovery.  --callers takes a list, so one command sweeps the
+ * number of concurrent callers (each replay thread is one caller that
+ * blocks in its own calls, as a server thread does).
+ *
  * With no trace it runs the main job: the surge and planner scenarios,
  * generated in memory at their default sizes.
  */
@@ -14,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -21,18 +29,35 @@
 #include "scenario.h"
 
 #define MAX_ROUNDS 15
+#define MAX_CALLERS 16                         /* counts in one --callers list */
+#define JOURNAL_NAME "slotbook-replay.journal" /* the file made in a --journal DIR */
+/* With --durable sync every call that changes the state waits for its
+ * fdatasync (about a millisecond on a virtual disk, shared by the calls in
+ * flight), so a sync run replays at about a thousand such calls a second
+ * with two callers: by default it replays the first 100,000 records of
+ * each trace (about 2,600 journalled calls of the planner season, 600 of
+ * the surge's wave), a few seconds per round.  Fewer would leave the
+ * in-memory side too short to time: thread start-up would dominate it. */
+#define SYNC_RECORDS 100000
 
 typedef struct config {
     sb_replay_opts replay;
     unsigned rounds;
-    bool slotbook, mutex;
+    bool slotbook, mutex, engine_set;
     bool json;
     const char *plot;
     const char *trace;
+    char journal[4096]; /* the journal file; "" = no journal */
+    size_t records;     /* replay the first records of each trace; 0 = all */
+    bool records_set;
+    unsigned callers[MAX_CALLERS]; /* replay threads, one comparison each */
+    unsigned ncallers;
 } config;
 
 typedef struct engine_runs {
     const sb_driver *d;
+    const char *name;
+    sb_replay_opts o; /* this engine's: with or without the journal */
     unsigned n;
     sb_replay_result *runs[MAX_ROUNDS];
 } engine_runs;
@@ -40,38 +65,169 @@ typedef struct engine_runs {
 static void
 usage(FILE *f)
 {
-    fputs("usage: slotbook-replay [options] [TRACE]\n"
-          "\n"
-          "Replays TRACE (from slotbook-gen; .csv or binary) against slotbook and the\n"
-          "mutex baseline, rounds interleaved, and prints calls per second, the ratio\n"
-          "slotbook / baseline, latency percentiles per operation, outcomes per status,\n"
-          "memory, and each engine's invariant audit.  With no TRACE: the main job, the\n"
-          "surge and planner scenarios generated at their default sizes.\n"
-          "\n"
-          "options:\n"
-          "  -t, --threads N     replay threads (default: all cores)\n"
-          "  -r, --rounds N      rounds per engine, interleaved (default 3, at most 15)\n"
-          "  -e, --engine NAME   slotbook, mutex or both (default both)\n"
-          "      --pace[=SPEED]  replay at the recorded pace, SPEED times faster (default 1)\n"
-          "      --json          one JSON object per trace on stdout instead of tables\n"
-          "      --plot FILE     draw throughput and outcomes over the trace's time and\n"
-          "                      latency percentiles per operation (.png or .svg; needs\n"
-          "                      gnuplot); with no TRACE, FILE gets the scenario's name\n"
-          "                      before its extension\n"
-          "  -q, --quiet         no progress line\n"
-          "  -h, --help          this text\n"
-          "\n"
-          "Exit status: 0 when every audit passed, 1 when one failed or a run could not\n"
-          "be made, 2 for bad usage.\n",
-          f);
+    fprintf(f,
+            "usage: slotbook-replay [options] [TRACE]\n"
+            "\n"
+            "Replays TRACE (from slotbook-gen; .csv or binary) against slotbook and the\n"
+            "mutex baseline, rounds interleaved, and prints calls per second, the ratio\n"
+            "slotbook / baseline, latency percentiles per operation, outcomes per status,\n"
+            "memory, and each engine's invariant audit.  With no TRACE: the main job, the\n"
+            "surge and planner scenarios generated at their default sizes.\n"
+            "\n"
+            "With --journal: slotbook with its journal against slotbook in memory on the\n"
+            "same trace, rounds interleaved, then the journal's records per flush and the\n"
+            "recovery: each journalled round reopens the engine from its journal, checks\n"
+            "that every record and booking came back, and times it.  The tables are\n"
+            "followed by one line of key=value figures per trace and caller count,\n"
+            "starting \"journal \".\n"
+            "\n"
+            "options:\n"
+            "  -t, --threads N     replay threads (default: all cores); the same as --callers N\n"
+            "  -c, --callers N[,N...]\n"
+            "                      concurrent callers: replay threads, each making one call\n"
+            "                      at a time and blocking in it (in sync mode until its\n"
+            "                      record is flushed), as a server's threads do; a list\n"
+            "                      (2,16,64) repeats the whole comparison for each count,\n"
+            "                      at most 16 counts of 1 to 1024 (default: all cores)\n"
+            "  -r, --rounds N      rounds per engine, interleaved (default 3, at most 15)\n"
+            "  -e, --engine NAME   slotbook, mutex or both (default both; not with --journal)\n"
+            "      --journal PATH  journal file, or a directory to make " JOURNAL_NAME "\n"
+            "                      in; removed before every journalled round, so each starts\n"
+            "                      from an empty journal (the last round's is left behind).\n"
+            "                      Put it on the disk to be measured: a tmpfs never syncs\n"
+            "      --durable MODE  sync (default): a call that changes the state returns once\n"
+            "                      its record is on disk (fdatasync, shared by the calls in\n"
+            "                      flight); batch: at once, flushed at least every 5 ms\n"
+            "  -n, --records N     replay only the first N records of each trace (a family\n"
+            "                      is kept whole); default all, but %d with --journal in\n"
+            "                      sync mode (every change waits for a disk flush);\n"
+            "                      0 = all\n"
+            "      --pace[=SPEED]  replay at the recorded pace, SPEED times faster (default 1)\n"
+            "      --json          one JSON object per trace (and caller count) on stdout\n"
+            "                      instead of tables\n"
+            "      --plot FILE     draw throughput and outcomes over the trace's time and\n"
+            "                      latency percentiles per operation (.png or .svg; needs\n"
+            "                      gnuplot); with no TRACE, FILE gets the scenario's name\n"
+            "                      before its extension (one caller count only)\n"
+            "  -q, --quiet         no progress line\n"
+            "  -h, --help          this text\n"
+            "\n"
+            "The sync sweep (three comparisons, at 2, 16 and 64 callers):\n"
+            "  slotbook-replay --journal /var/tmp --durable sync --callers 2,16,64\n"
+            "\n"
+            "Exit status: 0 when every audit (and recovery) passed, 1 when one failed or\n"
+            "a run could not be made, 2 for bad usage.\n",
+            SYNC_RECORDS);
+}
+
+/* "2,16,64" into c->callers. */
+static int
+parse_callers(const char *arg, config *c)
+{
+    c->ncallers = 0;
+    const char *p = arg;
+    do {
+        char *end;
+        errno = 0;
+        unsigned long n = strtoul(p, &end, 10);
+        if (errno || end == p || *p == '-' || n < 1 || n > 1024 || (*end && *end != ',') ||
+            (*end == ',' && !end[1]) || c->ncallers == MAX_CALLERS)
+            return fprintf(stderr,
+                           "slotbook-replay: callers is a list of at most %d counts of 1 to "
+                           "1024, such as 2,16,64\n",
+                           MAX_CALLERS),
+                   -1;
+        c->callers[c->ncallers++] = (unsigned)n;
+        p = *end ? end + 1 : end;
+    } while (*p);
+    return 0;
+}
+
+/* A directory gets JOURNAL_NAME made in it; anything else is the file. */
+static int
+parse_journal(const char *arg, config *c)
+{
+    struct stat st;
+    int n = stat(arg, &st) == 0 && S_ISDIR(st.st_mode)
+                ? snprintf(c->journal, sizeof c->journal, "%s/%s", arg, JOURNAL_NAME)
+                : snprintf(c->journal, sizeof c->journal, "%s", arg);
+    if (n <= 0 || (size_t)n >= sizeof c->journal)
+        return fprintf(stderr, "slotbook-replay: journal path too long\n"), -1;
+    return 0;
+}
+
+static int
+parse_option(int o, const char *arg, config *c)
+{
+    char *end;
+    errno = 0;
+    switch (o) {
+    case 't':
+        c->callers[0] = (unsigned)strtoul(arg, &end, 10);
+        c->ncallers = 1;
+        if (errno || *end || c->callers[0] < 1 || c->callers[0] > 1024)
+            return fprintf(stderr, "slotbook-replay: threads must be 1 to 1024\n"), -1;
+        return 0;
+    case 'c':
+        return parse_callers(arg, c);
+    case 'r':
+        c->rounds = (unsigned)strtoul(arg, &end, 10);
+        if (errno || *end || c->rounds < 1 || c->rounds > MAX_ROUNDS)
+            return fprintf(stderr, "slotbook-replay: rounds must be 1 to %d\n", MAX_ROUNDS), -1;
+        return 0;
+    case 'e':
+        c->slotbook = !strcmp(arg, "slotbook") || !strcmp(arg, "both");
+        c->mutex = !strcmp(arg, "mutex") || !strcmp(arg, "both");
+        c->engine_set = true;
+        if (!c->slotbook && !c->mutex)
+            return fprintf(stderr, "slotbook-replay: engine is slotbook, mutex or both\n"), -1;
+        return 0;
+    case 'J':
+        return parse_journal(arg, c);
+    case 'D':
+        if (strcmp(arg, "sync") && strcmp(arg, "batch"))
+            return fprintf(stderr, "slotbook-replay: durable is sync or batch\n"), -1;
+        c->replay.durable = !strcmp(arg, "sync") ? SB_DURABLE_SYNC : SB_DURABLE_BATCH;
+        return 0;
+    case 'n':
+        c->records = (size_t)strtoull(arg, &end, 10);
+        c->records_set = true;
+        if (errno || *end || *arg == '-')
+            return fprintf(stderr, "slotbook-replay: records must be a count\n"), -1;
+        return 0;
+    case 'p':
+        c->replay.pace = arg ? strtod(arg, &end) : 1.0;
+        if (arg && (errno || *end || c->replay.pace <= 0))
+            return fprintf(stderr, "slotbook-replay: pace must be a positive number\n"), -1;
+        return 0;
+    case 'j':
+        c->json = true;
+        return 0;
+    case 'P':
+        c->plot = arg;
+        return 0;
+    case 'q':
+        c->replay.progress = false;
+        return 0;
+    case 'h':
+        usage(stdout);
+        exit(0);
+    default:
+        usage(stderr);
+        return -1;
+    }
 }
 
 static int
 parse(int argc, char **argv, config *c)
 {
     static const struct option longs[] = {{"threads", required_argument, 0, 't'},
+                                          {"callers", required_argument, 0, 'c'},
                                           {"rounds", required_argument, 0, 'r'},
                                           {"engine", required_argument, 0, 'e'},
+                                          {"journal", required_argument, 0, 'J'},
+                                          {"durable", required_argument, 0, 'D'},
+                                          {"records", required_argument, 0, 'n'},
                                           {"pace", optional_argument, 0, 'p'},
                                           {"json", no_argument, 0, 'j'},
                                           {"plot", required_argument, 0, 'P'},
@@ -79,57 +235,28 @@ parse(int argc, char **argv, config *c)
                                           {"help", no_argument, 0, 'h'},
                                           {0, 0, 0, 0}};
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
-    *c = (config){.replay = {.threads = cores > 0 ? (unsigned)cores : 1, .progress = isatty(2)},
+    *c = (config){.replay = {.progress = isatty(2)},
                   .rounds = 3,
                   .slotbook = true,
-                  .mutex = true};
+                  .mutex = true,
+                  .callers = {cores > 0 ? (unsigned)cores : 1},
+                  .ncallers = 1};
     int o;
-    char *end;
-    while ((o = getopt_long(argc, argv, "t:r:e:qh", longs, NULL)) != -1) {
-        errno = 0;
-        switch (o) {
-        case 't':
-            c->replay.threads = (unsigned)strtoul(optarg, &end, 10);
-            if (errno || *end || c->replay.threads < 1 || c->replay.threads > 1024)
-                return fprintf(stderr, "slotbook-replay: threads must be 1 to 1024\n"), -1;
-            break;
-        case 'r':
-            c->rounds = (unsigned)strtoul(optarg, &end, 10);
-            if (errno || *end || c->rounds < 1 || c->rounds > MAX_ROUNDS)
-                return fprintf(stderr, "slotbook-replay: rounds must be 1 to %d\n", MAX_ROUNDS), -1;
-            break;
-        case 'e':
-            c->slotbook = !strcmp(optarg, "slotbook") || !strcmp(optarg, "both");
-            c->mutex = !strcmp(optarg, "mutex") || !strcmp(optarg, "both");
-            if (!c->slotbook && !c->mutex)
-                return fprintf(stderr, "slotbook-replay: engine is slotbook, mutex or both\n"), -1;
-            break;
-        case 'p':
-            c->replay.pace = optarg ? strtod(optarg, &end) : 1.0;
-            if (optarg && (errno || *end || c->replay.pace <= 0))
-                return fprintf(stderr, "slotbook-replay: pace must be a positive number\n"), -1;
-            break;
-        case 'j':
-            c->json = true;
-            break;
-        case 'P':
-            c->plot = optarg;
-            break;
-        case 'q':
-            c->replay.progress = false;
-            break;
-        case 'h':
-            usage(stdout);
-            exit(0);
-        default:
-            usage(stderr);
+    while ((o = getopt_long(argc, argv, "t:c:r:e:n:qh", longs, NULL)) != -1)
+        if (parse_option(o, optarg, c) != 0)
             return -1;
-        }
-    }
     if (argc - optind > 1) {
         usage(stderr);
         return -1;
     }
+    if (c->journal[0] && c->engine_set)
+        return fprintf(stderr, "slotbook-replay: --journal compares slotbook with itself in "
+                               "memory; leave out --engine\n"),
+               -1;
+    if (c->journal[0] && !c->records_set && c->replay.durable == SB_DURABLE_SYNC)
+        c->records = SYNC_RECORDS;
+    if (c->plot && c->ncallers > 1)
+        return fprintf(stderr, "slotbook-replay: --plot draws one caller count\n"), -1;
     c->trace = optind < argc ? argv[optind] : NULL;
     return 0;
 }
@@ -179,12 +306,12 @@ print_tables(const sb_trace *t, const config *c, engine_runs *e, unsigned ne)
     const sb_replay_result *m[2] = {NULL, NULL};
     for (unsigned i = 0; i < ne; i++)
         m[i] = median(&e[i]);
-    printf("\n%s (seed %llu): %zu records, %llu people, %u threads, %u rounds each\n",
-           t->shape.scenario, (unsigned long long)t->shape.seed, t->count,
-           (unsigned long long)m[0]->people, c->replay.threads, c->rounds);
+    printf("\n%s (seed %llu): %zu records, %llu people, %u %s, %u rounds each\n", t->shape.scenario,
+           (unsigned long long)t->shape.seed, t->count, (unsigned long long)m[0]->people,
+           c->replay.threads, c->journal[0] ? "callers" : "threads", c->rounds);
     printf("  %-22s", "");
     for (unsigned i = 0; i < ne; i++)
-        printf("%16s", e[i].d->name);
+        printf("%16s", e[i].name);
     if (ne == 2)
         printf("%12s", "ratio");
     printf("\n  %-22s", "calls/s (median)");
@@ -229,7 +356,7 @@ print_tables(const sb_trace *t, const config *c, engine_runs *e, unsigned ne)
     for (unsigned i = 0; i < ne; i++)
         printf("%13.1f MB", (double)m[i]->peak_rss_bytes / 1048576.0);
     char title[64];
-    snprintf(title, sizeof title, "outcomes (%s, median run)", e[0].d->name);
+    snprintf(title, sizeof title, "outcomes (%s, median run)", e[0].name);
     printf("\n\n  %-10s %10s %9s %6s  %-48s %s\n", "operation", "calls", "calls/s", "time", title,
            "p50/p99/p99.9/max ns");
     uint64_t busy = m[0]->all.sum ? m[0]->all.sum : 1;
@@ -264,8 +391,106 @@ print_tables(const sb_trace *t, const config *c, engine_runs *e, unsigned ne)
     for (unsigned i = 0; i < ne; i++)
         for (unsigned r = 0; r < e[i].n; r++)
             if (e[i].runs[r]->audit != SB_OK)
-                printf("  AUDIT FAILED (%s, round %u): %s\n", e[i].d->name, r + 1,
+                printf("  AUDIT FAILED (%s, round %u): %s\n", e[i].name, r + 1,
                        e[i].runs[r]->audit_msg);
+}
+
+/* ---- the journal's figures --------------------------------------------------- */
+
+/* Whether a journalled round's recovery brought back what the round left:
+ * every record written, every booking, redemption and released place, in
+ * an engine that passes its audit.  Holds are never journalled, so none
+ * comes back.  sb_close appends a statistics record that sb_journal_read
+ * counts in recovered but not in records, hence one more may come back.
+ * Else false, with a sentence in why. */
+static bool
+recovered_all(const sb_replay_result *r, char *why, size_t n)
+{
+    const sb_audit_report *a = &r->report, *b = &r->recovered_report;
+    if (r->reopen != SB_OK)
+        snprintf(why, n, "reopening answered %s: %s", sb_status_name(r->reopen), r->recovery_msg);
+    else if (r->recovered_audit != SB_OK)
+        snprintf(why, n, "the recovered engine fails its audit: %s", r->recovery_msg);
+    else if (r->recovery.recovered < r->journal.records ||
+             r->recovery.recovered > r->journal.records + 1)
+        snprintf(why, n, "%llu records recovered of %llu written",
+                 (unsigned long long)r->recovery.recovered, (unsigned long long)r->journal.records);
+    else if (b->booked != a->booked || b->redeemed != a->redeemed || b->capacity != a->capacity ||
+             b->held != 0)
+        snprintf(why, n,
+                 "recovered %llu booked, %llu redeemed, %llu places, %llu holds; the run left "
+                 "%llu, %llu, %llu",
+                 (unsigned long long)b->booked, (unsigned long long)b->redeemed,
+                 (unsigned long long)b->capacity, (unsigned long long)b->held,
+                 (unsigned long long)a->booked, (unsigned long long)a->redeemed,
+                 (unsigned long long)a->capacity);
+    else
+        return true;
+    return false;
+}
+
+/* Whether every journalled round recovered all it left. */
+static bool
+all_recovered(const config *c, const engine_runs *e)
+{
+    char why[512];
+    for (unsigned r = 0; c->journal[0] && r < e[0].n; r++)
+        if (!recovered_all(e[0].runs[r], why, sizeof why))
+            return false;
+    return true;
+}
+
+static double
+per_flush(const sb_journal_info *j)
+{
+    return j->flushes ? (double)j->records / (double)j->flushes : 0.0;
+}
+
+static double
+recover_rate(const sb_replay_result *r)
+{
+    return r->recovery.recover_ns
+               ? (double)r->recovery.recovered * 1e9 / (double)r->recovery.recover_ns
+               : 0.0;
+}
+
+/* The journal block of the tables (e[0] journalled, e[1] in memory), then
+ * one line of key=value figures for scripts. */
+static void
+print_journal(const sb_trace *t, const config *c, engine_runs *e)
+{
+    const sb_replay_result *j = median(&e[0]), *m = median(&e[1]);
+    const sb_journal_info *ji = &j->journal;
+    printf("\n  journal (%s, median run)  %s\n", e[0].name, c->journal);
+    printf("    records written        %llu in %llu flushes: %.2f records per flush, %.1f MB\n",
+           (unsigned long long)ji->records, (unsigned long long)ji->flushes, per_flush(ji),
+           (double)ji->bytes / 1048576.0);
+    printf("    recovery               %llu records in %.2f ms: %.2f M records/s (sb_open %.2f "
+           "ms)\n",
+           (unsigned long long)j->recovery.recovered, (double)j->recovery.recover_ns / 1e6,
+           recover_rate(j) / 1e6, (double)j->reopen_ns / 1e6);
+    printf("    recovered state        %llu booked, %llu redeemed, %llu places\n",
+           (unsigned long long)j->recovered_report.booked,
+           (unsigned long long)j->recovered_report.redeemed,
+           (unsigned long long)j->recovered_report.capacity);
+    for (unsigned r = 0; r < e[0].n; r++) {
+        char why[512];
+        if (!recovered_all(e[0].runs[r], why, sizeof why))
+            printf("  RECOVERY FAILED (round %u): %s\n", r + 1, why);
+    }
+    const sb_hist *h = all_latency(&e[0], -1);
+    uint64_t p50 = sb_hist_quantile(h, 0.5), p99 = sb_hist_quantile(h, 0.99),
+             p999 = sb_hist_quantile(h, 0.999);
+    printf("journal scenario=%s durable=%s callers=%u records=%zu calls_per_s=%.0f "
+           "in_memory_calls_per_s=%.0f ratio=%.4f p50_ns=%llu p99_ns=%llu p999_ns=%llu "
+           "journal_records=%llu flushes=%llu records_per_flush=%.2f recovered=%llu "
+           "recover_ns=%llu recover_records_per_s=%.0f recovery=%s\n",
+           t->shape.scenario, e[0].name, c->replay.threads, t->count, rate(j), rate(m),
+           rate(m) > 0 ? rate(j) / rate(m) : 0.0, (unsigned long long)p50, (unsigned long long)p99,
+           (unsigned long long)p999, (unsigned long long)ji->records,
+           (unsigned long long)ji->flushes, per_flush(ji),
+           (unsigned long long)j->recovery.recovered, (unsigned long long)j->recovery.recover_ns,
+           recover_rate(j), all_recovered(c, e) ? "ok" : "FAILED");
 }
 
 static void
@@ -283,7 +508,7 @@ print_json(const sb_trace *t, const config *c, engine_runs *e, unsigned ne)
         med[i] = rate(m);
         p999[i] = sb_hist_quantile(h, 0.999);
         printf("%s{\"name\":\"%s\",\"calls_per_s\":%.0f,\"rounds_calls_per_s\":[", i ? "," : "",
-               e[i].d->name, med[i]);
+               e[i].name, med[i]);
         for (unsigned r = 0; r < e[i].n; r++)
             printf("%s%.0f", r ? "," : "", rate(e[i].runs[r]));
         printf("],\"p50_ns\":%llu,\"p99_ns\":%llu,\"p999_ns\":%llu,\"max_ns\":%llu,",
@@ -324,6 +549,17 @@ print_json(const sb_trace *t, const config *c, engine_runs *e, unsigned ne)
     if (ne == 2)
         printf(",\"ratio\":{\"throughput\":%.3f,\"p999\":%.3f}", med[1] > 0 ? med[0] / med[1] : 0,
                p999[1] ? (double)p999[0] / (double)p999[1] : 0);
+    if (c->journal[0]) {
+        const sb_replay_result *j = median(&e[0]);
+        printf(",\"journal\":{\"durable\":\"%s\",\"records\":%llu,\"flushes\":%llu,"
+               "\"records_per_flush\":%.2f,\"bytes\":%llu,\"recovered\":%llu,\"recover_ns\":%llu,"
+               "\"recover_records_per_s\":%.0f,\"reopen_ns\":%llu,\"recovery\":\"%s\"}",
+               e[0].name, (unsigned long long)j->journal.records,
+               (unsigned long long)j->journal.flushes, per_flush(&j->journal),
+               (unsigned long long)j->journal.bytes, (unsigned long long)j->recovery.recovered,
+               (unsigned long long)j->recovery.recover_ns, recover_rate(j),
+               (unsigned long long)j->reopen_ns, all_recovered(c, e) ? "ok" : "FAILED");
+    }
     printf("}\n");
 }
 
@@ -370,25 +606,27 @@ plot(const char *path, const sb_trace *t, const config *c, engine_runs *e, unsig
         fprintf(f, "\n");
     }
     fclose(f);
+    char second[256] = "";
+    if (ne == 2)
+        snprintf(second, sizeof second,
+                 ", '' index 1 using 4 title '%s p99', '' index 1 using 5 title '%s p99.9'",
+                 e[1].name, e[1].name);
     char script[4096];
     snprintf(script, sizeof script,
              "set terminal %s size 1100,900 noenhanced\nset output '%s'\n"
              "set multiplot layout 3,1 title "
              "'%s: %zu records, %u threads'\n"
-             "set xlabel 'trace time (%s)'\nset ylabel 'calls/s (slotbook, while busy)'\nset grid\n"
+             "set xlabel 'trace time (%s)'\nset ylabel 'calls/s (%s, while busy)'\nset grid\n"
              "plot '%s' index 0 using 1:2 with lines lw 2 title 'throughput'\n"
              "set ylabel 'calls'\nplot '%s' index 0 using 1:3 with lines title 'ok', '' index 0 "
              "using 1:4 with lines title 'full', '' index 0 using 1:5 with lines title "
              "'duplicate', '' index 0 using 1:6 with lines title 'other'\n"
              "set xlabel ''\nset ylabel 'ns'\nset logscale y\nset style data histograms\nset "
              "style fill solid 0.8\nset xtics rotate by -30\nset key outside right top\n"
-             "plot '%s' index 1 using 2:xtic(1) title 'slotbook p99', '' index 1 using 3 title "
-             "'slotbook p99.9'%s\nunset multiplot\n",
+             "plot '%s' index 1 using 2:xtic(1) title '%s p99', '' index 1 using 3 title "
+             "'%s p99.9'%s\nunset multiplot\n",
              svg ? "svg" : "pngcairo", path, t->shape.scenario, t->count, c->replay.threads, unit,
-             data, data, data,
-             ne == 2 ? ", '' index 1 using 4 title 'mutex p99', '' index 1 using 5 title 'mutex "
-                       "p99.9'"
-                     : "");
+             e[0].name, data, data, data, e[0].name, e[0].name, second);
     FILE *g = popen("gnuplot", "w");
     int rc = -1;
     if (g) {
@@ -409,8 +647,8 @@ plot(const char *path, const sb_trace *t, const config *c, engine_runs *e, unsig
  * allocator and its resident memory is its own: the child replays, writes
  * the result to a pipe and exits.  (Forked before any thread starts.) */
 static int
-run_isolated(const sb_trace *t, const sb_driver *d, const config *c, sb_replay_result *res,
-             char *err, size_t err_size)
+run_isolated(const sb_trace *t, const engine_runs *x, sb_replay_result *res, char *err,
+             size_t err_size)
 {
     int fd[2];
     if (pipe(fd) != 0)
@@ -421,7 +659,7 @@ run_isolated(const sb_trace *t, const sb_driver *d, const config *c, sb_replay_r
         return snprintf(err, err_size, "fork: %s", strerror(errno)), -1;
     if (pid == 0) {
         close(fd[0]);
-        int rc = sb_replay_run(t, d, &c->replay, res, err, err_size);
+        int rc = sb_replay_run(t, x->d, &x->o, res, err, err_size);
         struct rusage ru;
         if (getrusage(RUSAGE_SELF, &ru) == 0)
             res->peak_rss_bytes = (uint64_t)ru.ru_maxrss * 1024u;
@@ -449,19 +687,37 @@ run_isolated(const sb_trace *t, const sb_driver *d, const config *c, sb_replay_r
     int status = 0;
     waitpid(pid, &status, 0);
     if (got != sizeof *res || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
-        return snprintf(err, err_size, "the %s run failed (see above)", d->name), -1;
+        return snprintf(err, err_size, "the %s run failed (see above)", x->name), -1;
     return 0;
+}
+
+/* The engines a comparison runs: slotbook and the baseline, or slotbook
+ * with its journal and slotbook in memory (the ratio is always e[0] /
+ * e[1]).  Returns how many. */
+static unsigned
+engines(const config *c, engine_runs e[2])
+{
+    unsigned ne = 0;
+    if (c->journal[0]) {
+        e[ne] = (engine_runs){.d = &sb_driver_slotbook,
+                              .name = c->replay.durable == SB_DURABLE_SYNC ? "sync" : "batch",
+                              .o = c->replay};
+        e[ne++].o.journal = c->journal;
+        e[ne++] = (engine_runs){.d = &sb_driver_slotbook, .name = "in-memory", .o = c->replay};
+        return ne;
+    }
+    if (c->slotbook)
+        e[ne++] = (engine_runs){.d = &sb_driver_slotbook, .name = "slotbook", .o = c->replay};
+    if (c->mutex)
+        e[ne++] = (engine_runs){.d = &sb_driver_mutex, .name = "mutex", .o = c->replay};
+    return ne;
 }
 
 static int
 replay_trace(const sb_trace *t, const config *c, const char *plot_path)
 {
     engine_runs e[2];
-    unsigned ne = 0;
-    if (c->slotbook)
-        e[ne++] = (engine_runs){.d = &sb_driver_slotbook};
-    if (c->mutex)
-        e[ne++] = (engine_runs){.d = &sb_driver_mutex};
+    unsigned ne = engines(c, e);
     int rc = 0;
     bool broken = false;
     char err[256];
@@ -469,7 +725,7 @@ replay_trace(const sb_trace *t, const config *c, const char *plot_path)
         for (unsigned k = 0; k < ne && !broken; k++) {
             engine_runs *x = &e[(r + k) % ne]; /* alternate who goes first */
             sb_replay_result *res = malloc(sizeof *res);
-            if (!res || run_isolated(t, x->d, c, res, err, sizeof err) != 0) {
+            if (!res || run_isolated(t, x, res, err, sizeof err) != 0) {
                 fprintf(stderr, "slotbook-replay: %s\n", res ? err : "out of memory");
                 free(res);
                 broken = true;
@@ -483,10 +739,14 @@ replay_trace(const sb_trace *t, const config *c, const char *plot_path)
     if (broken) {
         rc = 1;
     } else {
+        if (!all_recovered(c, e))
+            rc = 1;
         if (c->json)
             print_json(t, c, e, ne);
         else
             print_tables(t, c, e, ne);
+        if (c->journal[0] && !c->json)
+            print_journal(t, c, e);
         if (plot_path)
             plot(plot_path, t, c, e, ne); /* a missing plot is reported, not fatal */
     }
@@ -505,6 +765,34 @@ plot_name(char *out, size_t n, const char *path, const char *scenario)
     snprintf(out, n, "%.*s-%s%s", base, path, scenario, dot ? dot : "");
 }
 
+/* Keeps the first n records of t (0: all), less the start of a family cut
+ * off from its members. */
+static void
+trace_cut(sb_trace *t, size_t n)
+{
+    if (n == 0 || n >= t->count)
+        return;
+    while (n > 0 && t->recs[n].op == TOP_MEMBER)
+        n--;
+    if (n > 0 && t->recs[n - 1].op == TOP_BOOK_GROUP && t->recs[n - 1].arg > 1)
+        n--; /* recs[n] was its first member */
+    t->count = n;
+}
+
+/* Cuts t to --records, then one comparison per caller count. */
+static int
+replay_sweep(sb_trace *t, const config *c, const char *plot_path)
+{
+    trace_cut(t, c->records);
+    int rc = 0;
+    for (unsigned i = 0; i < c->ncallers; i++) {
+        config one = *c;
+        one.replay.threads = c->callers[i];
+        rc |= replay_trace(t, &one, plot_path);
+    }
+    return rc;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -518,11 +806,15 @@ main(int argc, char **argv)
             fprintf(stderr, "slotbook-replay: %s\n", err);
             return 1;
         }
-        int rc = replay_trace(&t, &c, c.plot);
+        int rc = replay_sweep(&t, &c, c.plot);
         sb_trace_free(&t);
         return rc;
     }
-    if (!c.json)
+    if (!c.json && c.journal[0])
+        printf("slotbook main job: the surge and planner scenarios, replayed against slotbook "
+               "with its journal (%s) and in memory\n",
+               c.replay.durable == SB_DURABLE_SYNC ? "sync" : "batch");
+    else if (!c.json)
         printf("slotbook main job: the surge and planner scenarios, replayed against slotbook "
                "and the mutex baseline\n");
     int rc = 0;
@@ -537,7 +829,7 @@ main(int argc, char **argv)
         char path[1024];
         if (c.plot)
             plot_name(path, sizeof path, c.plot, jobs[j]);
-        rc |= replay_trace(&t, &c, c.plot ? path : NULL);
+        rc |= replay_sweep(&t, &c, c.plot ? path : NULL);
         sb_trace_free(&t);
     }
     return rc;

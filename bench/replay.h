@@ -12,6 +12,12 @@
  * clock is the trace's: each thread moves a shared clock forward to the time
  * of the record it replays, so holds expire as recorded.  Every call is timed
  * (rdtsc, calibrated) into per-thread histograms.
+ *
+ * With a journal (opts.journal, slotbook only) the run starts from an empty
+ * journal file (a stale one is removed first), reads the journal's counters
+ * before closing, then reopens the engine from the journal alone and
+ * checks that it recovered every record and every booking: the cost of
+ * durability and of recovery, measured on the same trace.
  */
 #ifndef SB_BENCH_REPLAY_H
 #define SB_BENCH_REPLAY_H
@@ -26,9 +32,11 @@
 #define SB_REPLAY_BUCKETS 120 /* timeline buckets over the trace's time */
 
 typedef struct sb_replay_opts {
-    unsigned threads; /* >= 1 */
-    double pace;      /* 0 = as fast as possible; else trace ms per wall ms */
-    bool progress;    /* a progress line on stderr */
+    unsigned threads;    /* >= 1 */
+    double pace;         /* 0 = as fast as possible; else trace ms per wall ms */
+    bool progress;       /* a progress line on stderr */
+    const char *journal; /* journal file, removed before the run; NULL = in memory */
+    uint8_t durable;     /* with a journal: SB_DURABLE_SYNC or SB_DURABLE_BATCH */
 } sb_replay_opts;
 
 typedef struct sb_replay_bucket {
@@ -53,10 +61,20 @@ typedef struct sb_replay_result {
     sb_status audit;         /* the engine's invariant audit after the run */
     sb_audit_report report;
     char audit_msg[256];
+    /* With a journal (all zero without one). */
+    sb_journal_info journal;   /* read after a last sb_sync, before sb_close */
+    sb_journal_info recovery;  /* read after reopening from the journal */
+    uint64_t reopen_ns;        /* wall time of that sb_open */
+    sb_status reopen;          /* its status */
+    sb_status recovered_audit; /* the audit of the recovered engine */
+    sb_audit_report recovered_report;
+    char recovery_msg[256]; /* why the reopen or its audit failed */
 } sb_replay_result;
 
 /* Replays t against driver d.  0, or -1 with a sentence in err (the engine
- * would not open, out of memory).  *out is fully written. */
+ * would not open, out of memory, a journal with a driver that has none, a
+ * stale journal that cannot be removed).  *out is fully written.  A
+ * recovery that fails is reported in out->reopen, not as -1. */
 int sb_replay_run(const sb_trace *t, const sb_driver *d, const sb_replay_opts *o,
                   sb_replay_result *out, char *err, size_t err_size);
 

@@ -5,6 +5,7 @@
  */
 #include "replay.h"
 
+#include <errno.h>
 #include <malloc.h>
 #include <pthread.h>
 #include <sched.h>
@@ -15,6 +16,8 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "splitmix.h"
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <x86intrin.h>
@@ -703,6 +706,84 @@ run_threads(shared *sh, sb_replay_result *out, char *err, size_t err_size)
     return 0;
 }
 
+/* ---- the journal ------------------------------------------------------------ */
+
+/* A journal needs a code key (a recovered engine's codes verify only with
+ * the key that made them): a fixed one per trace seed, so that the engine
+ * reopened from the journal has the key of the run that wrote it. */
+static void
+journal_key(const sb_trace *t, uint8_t key[32])
+{
+    rng r = {t->shape.seed ^ UINT64_C(0x736c6f74626f6f6b)};
+    for (int i = 0; i < 32; i += 8) {
+        uint64_t v = rnext(&r);
+        memcpy(key + i, &v, 8);
+    }
+}
+
+/* Every run starts from an empty journal: one left by an earlier run would
+ * be recovered (or refused as another engine's) instead.  Its ".tmp"
+ * sibling (a checkpoint cut short) goes too. */
+static int
+journal_remove_stale(const char *path, char *err, size_t err_size)
+{
+    char tmp[4096];
+    if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp)
+        return failure(err, err_size, "journal path too long: %s", path);
+    if (unlink(path) != 0 && errno != ENOENT)
+        return failure(err, err_size, "cannot remove the stale journal %s: %s", path,
+                       strerror(errno));
+    if (unlink(tmp) != 0 && errno != ENOENT)
+        return failure(err, err_size, "cannot remove %s: %s", tmp, strerror(errno));
+    return 0;
+}
+
+/* Reopens the engine from the journal the run left (opts as the run's),
+ * and records how long recovery took and what came back.  The replay's
+ * clock shows the trace's start, which is fine: holds are not recovered. */
+static void
+journal_recover(const sb_driver *d, const sb_options *opts, sb_replay_result *out)
+{
+    void *h = NULL;
+    uint64_t t0 = mono_ns();
+    out->reopen = d->open(opts, &h);
+    out->reopen_ns = mono_ns() - t0;
+    if (out->reopen != SB_OK) {
+        snprintf(out->recovery_msg, sizeof out->recovery_msg, "%s", sb_last_error());
+        return;
+    }
+    d->journal_read(h, &out->recovery);
+    out->recovered_audit =
+        d->audit(h, &out->recovered_report, out->recovery_msg, sizeof out->recovery_msg);
+    d->close(h);
+}
+
+/* ---- the engine's options, and the run -------------------------------------- */
+
+static void
+engine_options(const sb_trace *t, const sb_replay_opts *o, shared *sh, sb_options *opts)
+{
+    sb_options_init(opts);
+    opts->max_locations = t->shape.locations;
+    opts->first_day = t->shape.first_day;
+    opts->days = t->shape.days;
+    opts->windows_per_day = (uint16_t)t->shape.windows;
+    opts->max_people = t->shape.max_people;
+    opts->hold_ms = t->shape.hold_ms;
+    opts->release_delay_ms = t->shape.release_delay_ms;
+    opts->max_changes = t->shape.max_changes;
+    opts->use_stock = (uint8_t)t->shape.use_stock;
+    opts->max_families = t->shape.max_families;
+    opts->max_waiting = t->shape.max_waiting;
+    opts->clock_ms = replay_clock;
+    opts->clock_ctx = sh;
+    if (o->journal) {
+        opts->journal = o->journal;
+        opts->durable = o->durable;
+        journal_key(t, opts->code_key);
+    }
+}
+
 int
 sb_replay_run(const sb_trace *t, const sb_driver *d, const sb_replay_opts *o, sb_replay_result *out,
               char *err, size_t err_size)
@@ -714,6 +795,10 @@ sb_replay_run(const sb_trace *t, const sb_driver *d, const sb_replay_opts *o, sb
         sb_hist_init(&out->latency[op]);
     if (o->threads == 0 || o->threads > 1024)
         return failure(err, err_size, "threads must be 1 to 1024");
+    if (o->journal && !d->journal_read)
+        return failure(err, err_size, "%s keeps no journal", d->name);
+    if (o->journal && journal_remove_stale(o->journal, err, err_size) != 0)
+        return -1;
     shared *sh = calloc(1, sizeof *sh);
     if (!sh)
         return failure(err, err_size, "out of memory");
@@ -737,32 +822,29 @@ sb_replay_run(const sb_trace *t, const sb_driver *d, const sb_replay_opts *o, sb
     for (size_t b = 0; b < (sh->people.count + 1) * sizeof *sh->codes; b += 4096)
         page[b] = 0;
     sb_options opts;
-    sb_options_init(&opts);
-    opts.max_locations = t->shape.locations;
-    opts.first_day = t->shape.first_day;
-    opts.days = t->shape.days;
-    opts.windows_per_day = (uint16_t)t->shape.windows;
-    opts.max_people = t->shape.max_people;
-    opts.hold_ms = t->shape.hold_ms;
-    opts.release_delay_ms = t->shape.release_delay_ms;
-    opts.max_changes = t->shape.max_changes;
-    opts.use_stock = (uint8_t)t->shape.use_stock;
-    opts.max_families = t->shape.max_families;
-    opts.max_waiting = t->shape.max_waiting;
-    opts.clock_ms = replay_clock;
-    opts.clock_ctx = sh;
+    engine_options(t, o, sh, &opts);
     allocator_purge();
     uint64_t rss0 = resident_bytes();
     sb_status st = d->open(&opts, &sh->h);
     if (st != SB_OK) {
-        failure(err, err_size, "%s: open: %s", d->name, sb_status_str(st));
+        failure(err, err_size, "%s: open: %s%s%s", d->name, sb_status_str(st),
+                o->journal ? ": " : "", o->journal ? sb_last_error() : "");
         goto done;
     }
     rc = run_threads(sh, out, err, err_size);
     uint64_t rss1 = resident_bytes();
     out->rss_bytes = rss1 > rss0 ? rss1 - rss0 : 0;
     out->audit = d->audit(sh->h, &out->report, out->audit_msg, sizeof out->audit_msg);
+    if (o->journal) {
+        /* In batch mode the last calls' records may still wait for the
+         * writer, uncounted: count them once they are on disk. */
+        if (d->sync(sh->h) != SB_OK && rc == 0)
+            rc = failure(err, err_size, "%s: sb_sync: %s", d->name, sb_last_error());
+        d->journal_read(sh->h, &out->journal);
+    }
     d->close(sh->h);
+    if (o->journal && rc == 0)
+        journal_recover(d, &opts, out);
 done:
     free(sh->codes);
     free(sh->people.slots);

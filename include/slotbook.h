@@ -189,7 +189,8 @@ typedef struct sb_stats {
 #define SB_WAITING_AUTO UINT32_MAX
 typedef struct sb_options {
     uint32_t max_locations;          /* default 16 */
-    int32_t first_day;               /* first day of the horizon; default: today (UTC) */
+    int32_t first_day;               /* first day of the horizon; default: today (UTC);
+                                        set it with a journal (part of its shape) */
     uint32_t days;                   /* horizon length in days; default 120 */
     uint16_t windows_per_day;        /* >= 1; default 1 */
     uint32_t max_people;             /* size of the person table; default 1 << 20 */

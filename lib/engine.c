@@ -278,8 +278,6 @@ release(sb_engine *e, sb_slot slot, uint32_t places)
     uint32_t i = sb__slot_index(e, slot);
     if (i == UINT32_MAX)
         return SB_INVALID_ARG;
-    if (places == 0)
-        return sb__jr_failed(e) ? SB_IO : SB_OK;
     _Atomic uint64_t *cw = &e->slots[i].cw;
     uint64_t w = atomic_load_explicit(cw, memory_order_relaxed);
     for (uint32_t tries = 0;; tries++) {
