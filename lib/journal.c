@@ -322,9 +322,6 @@ get_person(rbuf *b, sb_engine *e, uint32_t *number, uint64_t *word)
     if (b->bad || *number >= e->people.max)
         return false;
     uint32_t bsn = masked ^ bsn_mask(e->journal, *number);
-    uint32_t have = atomic_load_explicit(&e->people.bsn[*number], memory_order_relaxed);
-    if (have)
-        return have == bsn;
     return sb_bsn_valid(bsn) && sb__people_adopt(&e->people, bsn, *number);
 }
 
@@ -393,10 +390,11 @@ read_rec(rbuf *b, sb_engine *e)
         for (unsigned op = 0; op < SB_STATS_OPS; op++)
             get_bytes(b, J->shadow.stats.outcomes[op], sizeof J->shadow.stats.outcomes[op]);
         GET(b, J->shadow.stats.expired);
-        return !b->bad && b->at == end;
+        return !b->bad && b->at == end; /* not counted in recovered */
     default:
         return false;
     }
+    J->recovered++;
     return !b->bad && b->at == end && sb__shadow_apply(&J->shadow, e, &r, true);
 }
 
@@ -865,6 +863,35 @@ later_frame(sb_journal *J, uint64_t off, uint64_t end, uint64_t after)
     return false;
 }
 
+/* Reading the file through a window of a few megabytes: one read for many
+ * small frames. */
+typedef struct reader {
+    int fd;
+    uint8_t *p;
+    size_t cap, len;
+    uint64_t start;
+    bool failed; /* a read error, errno set */
+} reader;
+
+/* The n bytes at off, or NULL when the file ends before them (or a read
+ * failed: r->failed). */
+static const uint8_t *
+window(reader *r, uint64_t off, size_t n)
+{
+    if (off >= r->start && off + n <= r->start + r->len)
+        return r->p + (off - r->start);
+    if (n > r->cap)
+        return NULL;
+    ssize_t got = read_at(r->fd, r->p, r->cap, off);
+    if (got < 0) {
+        r->failed = true;
+        return NULL;
+    }
+    r->start = off;
+    r->len = (size_t)got;
+    return r->len >= n ? r->p : NULL;
+}
+
 static sb_status
 recover(sb_engine *e)
 {
@@ -887,47 +914,52 @@ recover(sb_engine *e)
                   (unsigned long long)end);
         return SB_CORRUPT;
     }
-    sb_status s = header_check(J, h);
-    if (s != SB_OK)
-        return s;
+    sb_status hs = header_check(J, h);
+    if (hs != SB_OK)
+        return hs;
+    reader r = {J->fd, malloc(4 * BUF_CAP), 4 * BUF_CAP, 0, 0, false};
+    if (!r.p) {
+        set_error("%s: out of memory", J->path);
+        return SB_NOMEM;
+    }
     uint64_t off = HEADER_SIZE, frame = 0;
-    while (off < end) {
-        uint8_t fh[FRAME_HEADER];
+    sb_status s = SB_OK;
+    while (off < end && s == SB_OK) {
         uint32_t len = 0;
         uint64_t number = 0;
-        got = read_at(J->fd, fh, FRAME_HEADER, off);
-        if (got < 0) {
-            set_error("%s: %s", J->path, strerror(errno));
-            return SB_IO;
-        }
-        bool ok = got == FRAME_HEADER && frame_ok(fh, &len, &number) && number == frame &&
-                  off + FRAME_HEADER + len <= end;
-        if (ok) {
-            got = read_at(J->fd, J->buf, len, off + FRAME_HEADER);
+        const uint8_t *fh = window(&r, off, FRAME_HEADER), *payload = NULL;
+        if (fh && frame_ok(fh, &len, &number) && number == frame) {
             uint32_t pcrc;
             memcpy(&pcrc, fh + 16, 4);
-            ok = got == (ssize_t)len && sb__crc32c(0, J->buf, len) == pcrc;
+            payload = window(&r, off + FRAME_HEADER, len);
+            if (payload && sb__crc32c(0, payload, len) != pcrc)
+                payload = NULL;
         }
-        if (!ok) {
+        if (r.failed) {
+            set_error("%s: %s", J->path, strerror(errno));
+            s = SB_IO;
+        } else if (!payload) {
             if (later_frame(J, off + 1, end, frame)) {
                 set_error("%s: frame %llu at offset %llu is damaged, and later frames follow",
                           J->path, (unsigned long long)frame, (unsigned long long)off);
-                return SB_CORRUPT;
+                s = SB_CORRUPT;
             }
             break; /* a torn tail */
         }
-        rbuf b = {J->buf, len, 0, false};
-        while (b.at < len) {
+        rbuf b = {payload, len, 0, false};
+        while (s == SB_OK && b.at < len) {
             if (!read_rec(&b, e)) {
                 set_error("%s: a malformed record in frame %llu at offset %llu", J->path,
                           (unsigned long long)frame, (unsigned long long)(off + FRAME_HEADER + b.at));
-                return SB_CORRUPT;
+                s = SB_CORRUPT;
             }
-            J->recovered++;
         }
         off += FRAME_HEADER + len;
         frame++;
     }
+    free(r.p);
+    if (s != SB_OK)
+        return s;
     if (off < end) {
         if (ftruncate(J->fd, (off_t)off) != 0 || fdatasync(J->fd) != 0) {
             set_error("%s: cannot cut the torn tail: %s", J->path, strerror(errno));

@@ -233,10 +233,12 @@ uint32_t sb__crc32c(uint32_t crc, const void *data, size_t n);
 
 /* ---- people.c, for recovery ---------------------------------------------- */
 
-/* Stores bsn at number (a recovered person).  false if either is taken. */
+/* Stores bsn at number (a recovered person): false if the number has
+ * another BSN.  The table is built afterwards, by sb__people_settle. */
 bool sb__people_adopt(sb_people *p, uint32_t bsn, uint32_t number);
-/* After the adoptions: numbers left unused below each stripe's highest
- * adopted one are made available again. */
-void sb__people_settle(sb_people *p);
+/* After the adoptions: enters every stored BSN in the table (false if one
+ * is stored at two numbers), and makes the numbers left unused below each
+ * stripe's highest adopted one available again. */
+bool sb__people_settle(sb_people *p);
 
 #endif

@@ -214,23 +214,47 @@ sb__people_count(const sb_people *p)
 bool
 sb__people_adopt(sb_people *p, uint32_t bsn, uint32_t number)
 {
-    if (number >= p->max || atomic_load_explicit(&p->bsn[number], memory_order_relaxed) != 0 ||
-        sb__people_find(p, bsn) != SB_NO_PERSON)
+    if (number >= p->max)
         return false;
-    atomic_store_explicit(&p->bsn[number], bsn, memory_order_relaxed);
-    uint64_t i = mix(p->seed, bsn);
-    for (;; i++) {
+    uint32_t have = atomic_load_explicit(&p->bsn[number], memory_order_relaxed);
+    if (have == 0)
+        atomic_store_explicit(&p->bsn[number], bsn, memory_order_relaxed);
+    return have == 0 || have == bsn;
+}
+
+/* Enters number's BSN in the table: false if the BSN is there already. */
+static bool
+table_enter(sb_people *p, uint32_t bsn, uint32_t number)
+{
+    for (uint64_t i = mix(p->seed, bsn);; i++) {
         _Atomic uint64_t *slot = &p->table[i & p->mask];
-        if (atomic_load_explicit(slot, memory_order_relaxed) == 0) {
+        uint64_t v = atomic_load_explicit(slot, memory_order_relaxed);
+        if (v == 0) {
             atomic_store_explicit(slot, (uint64_t)bsn << 32 | (number + 1u), memory_order_release);
             return true;
         }
+        if ((uint32_t)(v >> 32) == bsn)
+            return false;
     }
 }
 
-void
+bool
 sb__people_settle(sb_people *p)
 {
+    /* The table, in number order, each entry's line fetched a few numbers
+     * ahead: the inserts land at random, and waiting for each miss in turn
+     * would be most of a recovery. */
+    enum { AHEAD = 64 };
+    for (uint32_t n = 0; n < p->max; n++) {
+        if (n + AHEAD < p->max) {
+            uint32_t next = atomic_load_explicit(&p->bsn[n + AHEAD], memory_order_relaxed);
+            if (next)
+                __builtin_prefetch(&p->table[mix(p->seed, next) & p->mask], 1);
+        }
+        uint32_t bsn = atomic_load_explicit(&p->bsn[n], memory_order_relaxed);
+        if (bsn && !table_enter(p, bsn, n))
+            return false;
+    }
     for (uint32_t i = 0; i < SB_NUMBER_STRIPES; i++) {
         sb_number_stripe *s = &p->stripes[i];
         uint32_t begin = atomic_load_explicit(&s->next, memory_order_relaxed), top = begin;
@@ -242,4 +266,5 @@ sb__people_settle(sb_people *p)
                 lost_push(p, n);
         atomic_store_explicit(&s->next, top, memory_order_release);
     }
+    return true;
 }

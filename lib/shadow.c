@@ -199,6 +199,10 @@ sb__shadow_restore(sb_shadow *s, sb_engine *e)
     if (!sticker)
         return false;
     for (uint32_t n = 0; n < e->people.max; n++) {
+        if (n % 8 == 0 && s->has[n / 8] == 0) {
+            n += 7; /* a byte of nobody */
+            continue;
+        }
         if (!has(s, n))
             continue;
         uint64_t w = s->word[n];
@@ -215,9 +219,7 @@ sb__shadow_restore(sb_shadow *s, sb_engine *e)
             sticker[sb__slot_location(e, slot)]++;
         }
     }
-    sb__people_settle(&e->people);
-
-    bool ok = true;
+    bool ok = sb__people_settle(&e->people);
     for (uint32_t i = 0; i < e->nslots; i++) {
         _Atomic uint64_t *cw = &e->slots[i].cw;
         uint64_t taken = atomic_load_explicit(cw, memory_order_relaxed);
