@@ -594,12 +594,6 @@ flush(sb_engine *e)
     announce(J);
 }
 
-static void
-live_stats(sb_engine *e, sb_stats *s)
-{
-    sb_stats_read(e, s);
-}
-
 /* Writes the shadow as a new journal and puts it in place of the old. */
 static sb_status
 checkpoint(sb_engine *e)
@@ -629,7 +623,7 @@ checkpoint(sb_engine *e)
         err = frame_write(J, fd, &size, &frame);
     if (!err) {
         sb_stats s;
-        live_stats(e, &s);
+        sb_stats_read(e, &s);
         wbuf b = {J->buf, J->buf_len};
         put_stats(&b, &s);
         J->buf_len = b.len;
@@ -692,8 +686,11 @@ writer_main(void *arg)
         uint32_t asked = atomic_load_explicit(&J->ckpt_asked, memory_order_acquire);
         if (asked != atomic_load_explicit(&J->ckpt_done, memory_order_relaxed)) {
             flush(e);
+            last_error[0] = '\0';
             sb_status st = atomic_load_explicit(&J->failed, memory_order_relaxed) ? SB_IO
                                                                                   : checkpoint(e);
+            /* For the caller's sb_last_error(): this is the writer's. */
+            memcpy(J->ckpt_error, last_error, sizeof J->ckpt_error);
             atomic_store_explicit(&J->ckpt_status, st, memory_order_relaxed);
             atomic_store_explicit(&J->ckpt_done, asked, memory_order_release);
             futex_wake(&J->ckpt_done, INT_MAX);
@@ -716,7 +713,7 @@ writer_main(void *arg)
     /* sb_close: the statistics, flushed with the last frame. */
     if (!atomic_load_explicit(&J->failed, memory_order_relaxed)) {
         sb_stats s;
-        live_stats(e, &s);
+        sb_stats_read(e, &s);
         wbuf b = {J->buf, J->buf_len};
         put_stats(&b, &s);
         J->buf_len = b.len;
@@ -765,8 +762,11 @@ sb_checkpoint(sb_engine *e)
         futex_wait(&J->ckpt_done, done, 100);
     }
     sb_status st = atomic_load_explicit(&J->ckpt_status, memory_order_relaxed);
-    if (st != SB_OK && !last_error[0])
-        set_error("checkpoint of %s failed", J->path);
+    if (st != SB_OK && J->ckpt_error[0])
+        set_error("%s", J->ckpt_error);
+    else if (st != SB_OK)
+        set_error("checkpoint of %s: the journal has failed (%s)", J->path,
+                  strerror(atomic_load_explicit(&J->failed, memory_order_relaxed)));
     return st;
 }
 

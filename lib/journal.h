@@ -110,6 +110,7 @@ typedef struct sb_journal {
     _Atomic uint32_t stop;                           /* sb_close */
     _Atomic uint32_t ckpt_asked, ckpt_done;          /* sb_checkpoint: futex on done */
     _Atomic int ckpt_status;
+    char ckpt_error[320]; /* the last checkpoint's sb_last_error(), ckpt_done orders it */
     _Atomic uint64_t sync_asked;                     /* sb_sync in batch mode */
     _Atomic(const sb_journal_io *) io;
 

@@ -530,7 +530,7 @@ work_b(void)
 
 /* ---- round trips ------------------------------------------------------------ */
 
-TestSuite(journal_round_trip, .init = setup, .fini = teardown, .timeout = 60);
+TestSuite(journal_round_trip, .init = setup, .fini = teardown);
 
 /* Runs both halves in mode durable, with checkpoints where asked, closes,
  * recovers and compares. */
@@ -615,7 +615,7 @@ Test(journal_round_trip, lets_the_recovered_engine_go_on)
 
 /* ---- reopening again ----------------------------------------------------------- */
 
-TestSuite(journal_reopen, .init = setup, .fini = teardown, .timeout = 60);
+TestSuite(journal_reopen, .init = setup, .fini = teardown);
 
 Test(journal_reopen, twice_gives_the_combined_state)
 {
@@ -686,7 +686,7 @@ Test(journal_reopen, in_the_other_durability_mode)
 
 /* ---- options ----------------------------------------------------------------- */
 
-TestSuite(journal_options, .init = setup, .fini = teardown, .timeout = 60);
+TestSuite(journal_options, .init = setup, .fini = teardown);
 
 Test(journal_options, need_a_code_key)
 {
@@ -766,7 +766,7 @@ Test(journal_options, answer_io_for_a_directory)
 
 /* ---- another engine's journal --------------------------------------------------- */
 
-TestSuite(journal_mismatch, .init = setup, .fini = teardown, .timeout = 60);
+TestSuite(journal_mismatch, .init = setup, .fini = teardown);
 
 /* Makes a journal with the first half of the workload and closes it. */
 static void
@@ -874,7 +874,7 @@ Test(journal_mismatch, lets_everything_else_change)
 
 /* ---- the durability calls ---------------------------------------------------------- */
 
-TestSuite(journal_calls, .init = setup, .fini = teardown, .timeout = 60);
+TestSuite(journal_calls, .init = setup, .fini = teardown);
 
 Test(journal_calls, answer_invalid_arg_without_a_journal)
 {
@@ -1006,7 +1006,7 @@ Test(journal_calls, count_flushes_in_batch_mode_after_a_sync)
 
 /* ---- a checkpoint that crashed ------------------------------------------------------ */
 
-TestSuite(journal_tmp, .init = setup, .fini = teardown, .timeout = 60);
+TestSuite(journal_tmp, .init = setup, .fini = teardown);
 
 /* A checkpoint writes <journal>.tmp and renames it: a crash before the
  * rename leaves the file behind, with anything in it. */
@@ -1195,7 +1195,7 @@ last_call_within(size_t len)
     return k;
 }
 
-TestSuite(journal_torn, .init = setup, .fini = teardown, .timeout = 120);
+TestSuite(journal_torn, .init = setup, .fini = teardown);
 
 Test(journal_torn, tail_is_cut_at_every_length)
 {
@@ -1256,7 +1256,7 @@ Test(journal_torn, file_shorter_than_its_header_is_refused)
     free(image);
 }
 
-TestSuite(journal_flip, .init = setup, .fini = teardown, .timeout = 120);
+TestSuite(journal_flip, .init = setup, .fini = teardown);
 
 /* Opens the image with bit (off % 8) of byte off flipped: SB_CORRUPT or
  * SB_MISMATCH, or SB_OK with a state the engine was in. */
