@@ -50,6 +50,8 @@
  *   clock            the engine runs for at most 2^38 ms (8.7 years) after
  *                    sb_open(); later times are clamped to that bound
  *   code input       at most SB_CODE_INPUT_MAX characters are examined
+ *   journal          16,384 records in flight (callers wait for room);
+ *                    frames of at most 1 MiB
  */
 #ifndef SLOTBOOK_H
 #define SLOTBOOK_H
