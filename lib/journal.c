@@ -656,6 +656,37 @@ checkpoint(sb_engine *e)
     return SB_OK;
 }
 
+/* Runs an asked-for checkpoint, after flushing what was gathered. */
+static void
+checkpoint_asked(sb_engine *e, uint32_t asked)
+{
+    sb_journal *J = e->journal;
+    flush(e);
+    last_error[0] = '\0';
+    sb_status st = atomic_load_explicit(&J->failed, memory_order_relaxed) ? SB_IO : checkpoint(e);
+    /* For the caller's sb_last_error(): this is the writer's. */
+    memcpy(J->ckpt_error, last_error, sizeof J->ckpt_error);
+    atomic_store_explicit(&J->ckpt_status, st, memory_order_relaxed);
+    atomic_store_explicit(&J->ckpt_done, asked, memory_order_release);
+    futex_wake(&J->ckpt_done, INT_MAX);
+}
+
+/* Sleeps until kicked, or until the batch flush is due. */
+static void
+writer_sleep(sb_journal *J, uint64_t now, uint64_t last)
+{
+    uint32_t k = atomic_load_explicit(&J->kick, memory_order_seq_cst);
+    atomic_store_explicit(&J->idle, 1, memory_order_seq_cst);
+    if (J->consumed == atomic_load_explicit(&J->head, memory_order_seq_cst)) {
+        long ms = J->mode == SB_DURABLE_SYNC ? 100 : (long)J->flush_ms;
+        uint64_t period = (uint64_t)J->flush_ms * 1000000u;
+        if (J->consumed > atomic_load_explicit(&J->durable, memory_order_relaxed))
+            ms = now - last < period ? (long)((period - (now - last)) / 1000000u) + 1 : 1;
+        futex_wait(&J->kick, k, ms);
+    }
+    atomic_store_explicit(&J->idle, 0, memory_order_relaxed);
+}
+
 static void *
 writer_main(void *arg)
 {
@@ -665,50 +696,29 @@ writer_main(void *arg)
     for (;;) {
         uint64_t took = gather(e);
         uint64_t now = mono_ns();
-        bool full = J->buf_len + REC_MAX > J->buf_cap;
-        bool due = J->mode == SB_DURABLE_SYNC || full ||
+        uint32_t asked = atomic_load_explicit(&J->ckpt_asked, memory_order_acquire);
+        bool ckpt = asked != atomic_load_explicit(&J->ckpt_done, memory_order_relaxed);
+        bool due = J->mode == SB_DURABLE_SYNC || J->buf_len + REC_MAX > J->buf_cap ||
                    now - last >= (uint64_t)J->flush_ms * 1000000u ||
                    atomic_load_explicit(&J->sync_asked, memory_order_acquire) >
                        atomic_load_explicit(&J->durable, memory_order_relaxed) ||
                    atomic_load_explicit(&J->stop, memory_order_acquire);
-        if (took && due) {
-            flush(e);
-            last = now;
-            continue;
-        }
-        if (took)
-            continue;
-        /* Nothing new: flush what waits if it is due, then sleep. */
         if (J->consumed > atomic_load_explicit(&J->durable, memory_order_relaxed) && due) {
             flush(e);
             last = now;
         }
-        uint32_t asked = atomic_load_explicit(&J->ckpt_asked, memory_order_acquire);
-        if (asked != atomic_load_explicit(&J->ckpt_done, memory_order_relaxed)) {
-            flush(e);
-            last_error[0] = '\0';
-            sb_status st = atomic_load_explicit(&J->failed, memory_order_relaxed) ? SB_IO
-                                                                                  : checkpoint(e);
-            /* For the caller's sb_last_error(): this is the writer's. */
-            memcpy(J->ckpt_error, last_error, sizeof J->ckpt_error);
-            atomic_store_explicit(&J->ckpt_status, st, memory_order_relaxed);
-            atomic_store_explicit(&J->ckpt_done, asked, memory_order_release);
-            futex_wake(&J->ckpt_done, INT_MAX);
+        /* Checked after every pass, so a steady stream of calls cannot
+         * starve a checkpoint. */
+        if (ckpt) {
+            checkpoint_asked(e, asked);
             continue;
         }
+        if (took)
+            continue;
         if (atomic_load_explicit(&J->stop, memory_order_acquire) &&
             J->consumed == atomic_load_explicit(&J->head, memory_order_seq_cst))
             break;
-        uint32_t k = atomic_load_explicit(&J->kick, memory_order_seq_cst);
-        atomic_store_explicit(&J->idle, 1, memory_order_seq_cst);
-        if (J->consumed == atomic_load_explicit(&J->head, memory_order_seq_cst)) {
-            long ms = J->mode == SB_DURABLE_SYNC ? 100 : (long)J->flush_ms;
-            uint64_t period = (uint64_t)J->flush_ms * 1000000u;
-            if (J->consumed > atomic_load_explicit(&J->durable, memory_order_relaxed))
-                ms = now - last < period ? (long)((period - (now - last)) / 1000000u) + 1 : 1;
-            futex_wait(&J->kick, k, ms);
-        }
-        atomic_store_explicit(&J->idle, 0, memory_order_relaxed);
+        writer_sleep(J, now, last);
     }
     /* sb_close: the statistics, flushed with the last frame. */
     if (!atomic_load_explicit(&J->failed, memory_order_relaxed)) {
