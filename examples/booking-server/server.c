@@ -61,6 +61,9 @@ typedef int mhd_result;
 #define STATIC_NAME_MAX 128
 #define DISCARD_MAX (1u << 20) /* body bytes read before a too large one is cut off */
 
+/* Connections served at once, each on a thread of its own (a blocking
+ * durable call holds one); libmicrohttpd refuses more at the listener. */
+#define CONNECTIONS_MAX 512u
 /* The command line (API.md, "Command line"). */
 typedef struct config {
     const char *bind;
@@ -827,7 +830,9 @@ start_daemon(server *s, const config *cfg, unsigned *port)
     struct MHD_Daemon *d =
         MHD_start_daemon(flags, (uint16_t)cfg->port, NULL, NULL, on_request, s,
                          MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL, MHD_OPTION_SOCK_ADDR,
-                         &addr.sa, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)60, MHD_OPTION_END);
+                         &addr.sa, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)60,
+                         MHD_OPTION_CONNECTION_LIMIT, (unsigned int)CONNECTIONS_MAX,
+                         MHD_OPTION_END);
     if (d == NULL) {
         fprintf(stderr, "slotbook-server: cannot listen on %s port %u\n", cfg->bind, cfg->port);
         return NULL;
