@@ -16,6 +16,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +24,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "replay.h"
@@ -39,6 +41,17 @@
  * the surge's wave), a few seconds per round.  Fewer would leave the
  * in-memory side too short to time: thread start-up would dominate it. */
 #define SYNC_RECORDS 100000
+/* The soak's tolerances (see usage): a slope is flat when the last third's
+ * mean resident memory is at most SOAK_RSS_PERCENT % + SOAK_RSS_MIB above
+ * the first third's, and its median call latency at most SOAK_LATENCY_PERCENT %
+ * above (calls/s on a shared two-core machine swing by half with the other
+ * processes; the median call does not). */
+#define SOAK_RSS_PERCENT 5
+#define SOAK_RSS_MIB 8
+#define SOAK_LATENCY_PERCENT 20
+#define SOAK_MIN_CYCLES 3
+#define SOAK_FAMILY_CYCLES 4096 /* cycles of family bookings the engine has room for */
+#define SOAK_MAX_CYCLES 100000
 
 typedef struct config {
     sb_replay_opts replay;
@@ -52,6 +65,7 @@ typedef struct config {
     bool records_set;
     unsigned callers[MAX_CALLERS]; /* replay threads, one comparison each */
     unsigned ncallers;
+    double soak_minutes; /* --soak: 0 = no soak */
 } config;
 
 typedef struct engine_runs {
@@ -110,6 +124,7 @@ usage(FILE *f)
             "                      gnuplot); with no TRACE, FILE gets the scenario's name\n"
             "                      before its extension (one caller count only)\n"
             "  -q, --quiet         no progress line\n"
+            "      --soak MINUTES  the soak (below) instead of the comparison\n"
             "  -h, --help          this text\n"
             "\n"
             "The sync sweep (three comparisons, at 2, 16 and 64 callers):\n"
@@ -118,6 +133,31 @@ usage(FILE *f)
             "Exit status: 0 when every audit (and recovery) passed, 1 when one failed or\n"
             "a run could not be made, 2 for bad usage.\n",
             SYNC_RECORDS);
+    fprintf(f,
+            "\n"
+            "The soak (--soak MINUTES): one engine, opened once, replays TRACE (default:\n"
+            "the planner season) cycle after cycle until MINUTES have passed, in this\n"
+            "process (no child), from --threads threads.  Each cycle replays the trace\n"
+            "with the engine's clock moved on past the last cycle's end (so its holds\n"
+            "run out), then runs sb_expire, cancels every person of the trace (holds,\n"
+            "bookings and waiting places; redeemed bookings stay, as they do for good)\n"
+            "and with --journal runs sb_checkpoint; the engine is audited after each\n"
+            "replay.  The first cycle replays the whole trace; later cycles leave out\n"
+            "its release records, so every cycle books the same places (capacity only\n"
+            "grows) and the engine's state stays bounded.  The engine is opened with\n"
+            "max_changes = 0 (the soak's own cancels would use up the lifetime limit of\n"
+            "3) and room for %u cycles of family bookings (family records are never\n"
+            "reused; later family bookings answer SB_NOMEM).  One line per cycle:\n"
+            "calls, calls/s, the median and 99th percentile latency of a call, VmRSS;\n"
+            "then the slopes, comparing the mean of the first third of the cycles after\n"
+            "the first (warm-up) with the last third: flat means resident memory grew\n"
+            "by at most %d%% + %d MiB and the median latency by at most %d%% (the\n"
+            "median, not calls/s: calls/s move with whatever else runs on the machine).\n"
+            "Exit status 1 when a slope is not flat, an audit failed or fewer than %d\n"
+            "cycles ran after the first.\n"
+            "  slotbook-replay --soak 30 --quiet\n",
+            SOAK_FAMILY_CYCLES, SOAK_RSS_PERCENT, SOAK_RSS_MIB, SOAK_LATENCY_PERCENT,
+            SOAK_MIN_CYCLES);
 }
 
 /* "2,16,64" into c->callers. */
@@ -209,6 +249,11 @@ parse_option(int o, const char *arg, config *c)
     case 'q':
         c->replay.progress = false;
         return 0;
+    case 'S':
+        c->soak_minutes = strtod(arg, &end);
+        if (errno || *end || !(c->soak_minutes > 0) || c->soak_minutes > 7 * 24 * 60)
+            return fprintf(stderr, "slotbook-replay: soak is 0 to 10080 minutes\n"), -1;
+        return 0;
     case 'h':
         usage(stdout);
         exit(0);
@@ -221,19 +266,14 @@ parse_option(int o, const char *arg, config *c)
 static int
 parse(int argc, char **argv, config *c)
 {
-    static const struct option longs[] = {{"threads", required_argument, 0, 't'},
-                                          {"callers", required_argument, 0, 'c'},
-                                          {"rounds", required_argument, 0, 'r'},
-                                          {"engine", required_argument, 0, 'e'},
-                                          {"journal", required_argument, 0, 'J'},
-                                          {"durable", required_argument, 0, 'D'},
-                                          {"records", required_argument, 0, 'n'},
-                                          {"pace", optional_argument, 0, 'p'},
-                                          {"json", no_argument, 0, 'j'},
-                                          {"plot", required_argument, 0, 'P'},
-                                          {"quiet", no_argument, 0, 'q'},
-                                          {"help", no_argument, 0, 'h'},
-                                          {0, 0, 0, 0}};
+    static const struct option longs[] = {
+        {"threads", required_argument, 0, 't'}, {"callers", required_argument, 0, 'c'},
+        {"rounds", required_argument, 0, 'r'},  {"engine", required_argument, 0, 'e'},
+        {"journal", required_argument, 0, 'J'}, {"durable", required_argument, 0, 'D'},
+        {"records", required_argument, 0, 'n'}, {"pace", optional_argument, 0, 'p'},
+        {"json", no_argument, 0, 'j'},          {"plot", required_argument, 0, 'P'},
+        {"quiet", no_argument, 0, 'q'},         {"soak", required_argument, 0, 'S'},
+        {"help", no_argument, 0, 'h'},          {0, 0, 0, 0}};
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     *c = (config){.replay = {.progress = isatty(2)},
                   .rounds = 3,
@@ -641,6 +681,186 @@ plot(const char *path, const sb_trace *t, const config *c, engine_runs *e, unsig
     return rc;
 }
 
+/* ---- the soak --------------------------------------------------------------- */
+
+typedef struct soak_cycle {
+    double seconds, rate;    /* the replay's wall time and calls/s */
+    uint64_t p50_ns, p99_ns; /* latency of all calls; p50 is the verdict's */
+    uint64_t calls, rss_bytes, ok, full, nomem;
+    sb_status audit;
+} soak_cycle;
+
+/* The lifetime limits a soak would use up (see usage). */
+static void
+soak_overrides(sb_options *o)
+{
+    uint64_t families = (uint64_t)o->max_families * SOAK_FAMILY_CYCLES;
+    o->max_families = families > (UINT32_C(1) << 24) ? UINT32_C(1) << 24 : (uint32_t)families;
+    o->max_changes = 0;
+}
+
+/* t less its release records, in *out (records malloc'd). */
+static int
+without_releases(const sb_trace *t, sb_trace *out)
+{
+    *out = *t;
+    out->count = 0;
+    out->recs = malloc((t->count ? t->count : 1) * sizeof *out->recs);
+    if (!out->recs)
+        return -1;
+    for (size_t i = 0; i < t->count; i++)
+        if (t->recs[i].op != TOP_RELEASE)
+            out->recs[out->count++] = t->recs[i];
+    return 0;
+}
+
+/* Between cycles: the clock past the last cycle's holds, sb_expire, every
+ * person of the trace cancelled (answers other than SB_OK, SB_NOT_FOUND and
+ * SB_USED are counted in *odd), a checkpoint with a journal. */
+static sb_status
+soak_reset(sb_replay_engine *x, const sb_trace *t, uint64_t *odd)
+{
+    uint64_t span = t->count ? t->recs[t->count - 1].t_ms : 0;
+    x->clock_base_ms += span + (uint64_t)x->opts.hold_ms + 86400000u;
+    x->d->expire(x->h);
+    for (size_t i = 0; i < t->count; i++) {
+        if (t->recs[i].bsn == 0)
+            continue;
+        sb_status st = x->d->cancel(x->h, t->recs[i].bsn);
+        *odd += st != SB_OK && st != SB_NOT_FOUND && st != SB_USED;
+    }
+    x->d->expire(x->h);
+    return x->opts.journal ? sb_checkpoint(x->h) : SB_OK;
+}
+
+static soak_cycle
+soak_figures(const sb_replay_result *r)
+{
+    soak_cycle k = {.seconds = r->seconds,
+                    .calls = r->calls,
+                    .audit = r->audit,
+                    .rss_bytes = sb_replay_rss_bytes()};
+    k.rate = r->seconds > 0 ? (double)r->calls / r->seconds : 0;
+    k.p50_ns = sb_hist_quantile(&r->all, 0.5);
+    k.p99_ns = sb_hist_quantile(&r->all, 0.99);
+    for (unsigned op = 0; op < TOP_COUNT; op++) {
+        k.ok += r->outcomes[op][SB_OK];
+        k.full += r->outcomes[op][SB_FULL];
+        k.nomem += r->outcomes[op][SB_NOMEM];
+    }
+    return k;
+}
+
+/* Mean of rss (what = 0) or p50_ns (1) over cycles [from, to). */
+static double
+soak_mean(const soak_cycle *k, size_t from, size_t to, int what)
+{
+    double sum = 0;
+    for (size_t i = from; i < to; i++)
+        sum += what ? (double)k[i].p50_ns : (double)k[i].rss_bytes;
+    return to > from ? sum / (double)(to - from) : 0;
+}
+
+/* The slopes over cycles 1 .. n-1 (cycle 0 is the warm-up); 0 when flat. */
+static int
+soak_verdict(const soak_cycle *k, size_t n)
+{
+    if (n < 1 + SOAK_MIN_CYCLES) {
+        printf("soak verdict=too_short cycles=%zu (at least %d after the first)\n", n,
+               SOAK_MIN_CYCLES);
+        return 1;
+    }
+    size_t third = (n - 1) / 3, lo = 1, hi = n - third;
+    double rss0 = soak_mean(k, lo, lo + third, 0), rss1 = soak_mean(k, hi, n, 0);
+    double lat0 = soak_mean(k, lo, lo + third, 1), lat1 = soak_mean(k, hi, n, 1);
+    double rss_limit = rss0 * (1 + SOAK_RSS_PERCENT / 100.0) + SOAK_RSS_MIB * 1048576.0;
+    bool rss_flat = rss1 <= rss_limit;
+    bool latency_flat = lat1 <= lat0 * (1 + SOAK_LATENCY_PERCENT / 100.0);
+    printf("soak cycles=%zu third=%zu rss_first_mib=%.1f rss_last_mib=%.1f rss_change_pct=%+.2f "
+           "p50_ns_first=%.0f p50_ns_last=%.0f p50_change_pct=%+.2f rss=%s latency=%s\n",
+           n, third, rss0 / 1048576, rss1 / 1048576, rss0 > 0 ? (rss1 / rss0 - 1) * 100 : 0, lat0,
+           lat1, lat0 > 0 ? (lat1 / lat0 - 1) * 100 : 0, rss_flat ? "flat" : "growing",
+           latency_flat ? "flat" : "rising");
+    return rss_flat && latency_flat ? 0 : 1;
+}
+
+static double
+wall_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* One engine, cycle after cycle for c->soak_minutes (see usage). */
+static int
+soak(const sb_trace *t, const config *c)
+{
+    sb_replay_opts o = c->replay;
+    o.threads = c->callers[0];
+    o.journal = c->journal[0] ? c->journal : NULL;
+    o.progress = false;
+    sb_trace later;
+    soak_cycle *k = calloc(SOAK_MAX_CYCLES, sizeof *k);
+    sb_replay_result *r = malloc(sizeof *r);
+    sb_replay_engine x;
+    char err[512];
+    if (!k || !r || without_releases(t, &later) != 0) {
+        free(k);
+        free(r);
+        return fprintf(stderr, "slotbook-replay: out of memory\n"), 1;
+    }
+    int rc = 0;
+    size_t n = 0;
+    uint64_t odd = 0, nomem[TOP_COUNT] = {0};
+    if (sb_replay_engine_open(&x, t, &sb_driver_slotbook, &o, soak_overrides, err, sizeof err))
+        rc = fprintf(stderr, "slotbook-replay: %s\n", err) > 0;
+    printf("soak: %s (%zu records, %zu without releases), %u threads, %.1f minutes%s\n",
+           t->shape.scenario, t->count, later.count, o.threads, c->soak_minutes,
+           o.journal ? ", journal with a checkpoint per cycle" : "");
+    printf("%6s %9s %11s %12s %7s %7s %9s %9s %9s %7s %8s\n", "cycle", "seconds", "calls",
+           "calls/s", "p50_ns", "p99_ns", "rss_mib", "ok", "full", "nomem", "audit");
+    double end = wall_s() + c->soak_minutes * 60;
+    while (rc == 0 && n < SOAK_MAX_CYCLES && (n == 0 || wall_s() < end)) {
+        if (sb_replay_cycle(&x, n == 0 ? t : &later, &o, r, err, sizeof err) != 0) {
+            rc = fprintf(stderr, "slotbook-replay: %s\n", err) > 0;
+            break;
+        }
+        sb_status st = soak_reset(&x, t, &odd);
+        k[n] = soak_figures(r);
+        for (unsigned op = 0; op < TOP_COUNT; op++)
+            nomem[op] += r->outcomes[op][SB_NOMEM];
+        printf("%6zu %9.3f %11" PRIu64 " %12.0f %7" PRIu64 " %7" PRIu64 " %9.1f %9" PRIu64
+               " %9" PRIu64 " %7" PRIu64 " %8s\n",
+               n, k[n].seconds, k[n].calls, k[n].rate, k[n].p50_ns, k[n].p99_ns,
+               (double)k[n].rss_bytes / 1048576, k[n].ok, k[n].full, k[n].nomem,
+               sb_status_name(k[n].audit));
+        fflush(stdout);
+        if (k[n].audit != SB_OK)
+            rc = fprintf(stderr, "slotbook-replay: cycle %zu: audit: %s\n", n, r->audit_msg) > 0;
+        if (st != SB_OK)
+            rc = fprintf(stderr, "slotbook-replay: sb_checkpoint: %s\n", sb_last_error()) > 0;
+        n++;
+    }
+    if (odd)
+        rc = fprintf(stderr,
+                     "slotbook-replay: %" PRIu64 " cancels between cycles answered "
+                     "neither SB_OK, SB_NOT_FOUND nor SB_USED\n",
+                     odd) > 0;
+    printf("soak nomem");
+    for (unsigned op = 0; op < TOP_COUNT; op++)
+        if (nomem[op])
+            printf(" %s=%" PRIu64, sb_trace_op_name(op), nomem[op]);
+    printf("\n");
+    if (rc == 0)
+        rc = soak_verdict(k, n);
+    sb_replay_engine_close(&x);
+    free(later.recs);
+    free(k);
+    free(r);
+    return rc;
+}
+
 /* ---- main ------------------------------------------------------------------- */
 
 /* One run in a child process, so that each engine starts from a fresh
@@ -806,7 +1026,25 @@ main(int argc, char **argv)
             fprintf(stderr, "slotbook-replay: %s\n", err);
             return 1;
         }
-        int rc = replay_sweep(&t, &c, c.plot);
+        int rc;
+        if (c.soak_minutes > 0) {
+            trace_cut(&t, c.records);
+            rc = soak(&t, &c);
+        } else {
+            rc = replay_sweep(&t, &c, c.plot);
+        }
+        sb_trace_free(&t);
+        return rc;
+    }
+    if (c.soak_minutes > 0) {
+        sb_scenario_params p = {.seed = 1};
+        sb_trace t;
+        if (sb_scenario_generate("planner", &p, &t, err, sizeof err) != 0) {
+            fprintf(stderr, "slotbook-replay: %s\n", err);
+            return 1;
+        }
+        trace_cut(&t, c.records);
+        int rc = soak(&t, &c);
         sb_trace_free(&t);
         return rc;
     }

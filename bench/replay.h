@@ -78,4 +78,38 @@ typedef struct sb_replay_result {
 int sb_replay_run(const sb_trace *t, const sb_driver *d, const sb_replay_opts *o,
                   sb_replay_result *out, char *err, size_t err_size);
 
+/*
+ * A long-lived engine, replayed into many times (slotbook-replay --soak):
+ * opened once on a trace's shape, with a clock whose origin the caller
+ * moves between cycles (clock_base_ms is the engine's clock at trace time
+ * 0 of the next cycle, and what calls made outside a replay, from threads
+ * that replay nothing, see).  overrides: when not NULL, called on the
+ * options before sb_open (the soak lifts the lifetime limits there).
+ */
+typedef struct sb_replay_engine {
+    const sb_driver *d;
+    void *h;
+    sb_options opts;
+    uint64_t clock_base_ms;
+} sb_replay_engine;
+
+/* Opens x on t's shape (and o's journal, which is removed first).  0, or -1
+ * with a sentence in err. */
+int sb_replay_engine_open(sb_replay_engine *x, const sb_trace *t, const sb_driver *d,
+                          const sb_replay_opts *o, void (*overrides)(sb_options *), char *err,
+                          size_t err_size);
+
+/* Replays t into x as sb_replay_run does, from x->clock_base_ms, without
+ * opening or closing: *out as there, rss_bytes the growth of the whole
+ * process's resident memory over the cycle, audit the engine's after it.
+ * No journal counters or recovery. */
+int sb_replay_cycle(sb_replay_engine *x, const sb_trace *t, const sb_replay_opts *o,
+                    sb_replay_result *out, char *err, size_t err_size);
+
+/* Closes x's engine (NULL handle: no-op). */
+void sb_replay_engine_close(sb_replay_engine *x);
+
+/* The process's resident memory now, in bytes (VmRSS). */
+uint64_t sb_replay_rss_bytes(void);
+
 #endif

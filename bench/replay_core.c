@@ -784,6 +784,40 @@ engine_options(const sb_trace *t, const sb_replay_opts *o, shared *sh, sb_option
     }
 }
 
+/* The start of every replay: *out zeroed, the plan, the people and their
+ * code store built (sh->t, d, o set).  0, or -1 with err. */
+static int
+replay_prepare(shared *sh, sb_replay_result *out, char *err, size_t err_size)
+{
+    memset(out, 0, sizeof *out);
+    out->engine = sh->d->name;
+    sb_hist_init(&out->all);
+    for (unsigned op = 0; op < TOP_COUNT; op++)
+        sb_hist_init(&out->latency[op]);
+    sh->ns_per_tick = tick_ns();
+    if (people_build(&sh->people, sh->t) != 0 ||
+        plan_build(&sh->plan, sh->t, &sh->people, sh->o->threads) != 0 ||
+        !(sh->codes = calloc(sh->people.count + 1, sizeof *sh->codes)))
+        return failure(err, err_size, "out of memory for the replay plan");
+    out->people = sh->people.count;
+    out->members = sh->plan.members;
+    /* Touch the code store now, so its pages are not counted as the engine's
+     * (volatile: a compiler may drop a memset of fresh calloc'd memory). */
+    volatile char *page = (volatile char *)sh->codes;
+    for (size_t b = 0; b < (sh->people.count + 1) * sizeof *sh->codes; b += 4096)
+        page[b] = 0;
+    return 0;
+}
+
+static void
+replay_free(shared *sh)
+{
+    free(sh->codes);
+    free(sh->people.slots);
+    plan_free(&sh->plan, sh->o->threads);
+    free(sh);
+}
+
 int
 sb_replay_run(const sb_trace *t, const sb_driver *d, const sb_replay_opts *o, sb_replay_result *out,
               char *err, size_t err_size)
@@ -806,21 +840,9 @@ sb_replay_run(const sb_trace *t, const sb_driver *d, const sb_replay_opts *o, sb
     sh->d = d;
     sh->o = o;
     sh->clock_base = (uint64_t)t->shape.first_day * 86400000u;
-    sh->ns_per_tick = tick_ns();
     int rc = -1;
-    if (people_build(&sh->people, t) != 0 ||
-        plan_build(&sh->plan, t, &sh->people, o->threads) != 0 ||
-        !(sh->codes = calloc(sh->people.count + 1, sizeof *sh->codes))) {
-        failure(err, err_size, "out of memory for the replay plan");
+    if (replay_prepare(sh, out, err, err_size) != 0)
         goto done;
-    }
-    out->people = sh->people.count;
-    out->members = sh->plan.members;
-    /* Touch the code store now, so its pages are not counted as the engine's
-     * (volatile: a compiler may drop a memset of fresh calloc'd memory). */
-    volatile char *page = (volatile char *)sh->codes;
-    for (size_t b = 0; b < (sh->people.count + 1) * sizeof *sh->codes; b += 4096)
-        page[b] = 0;
     sb_options opts;
     engine_options(t, o, sh, &opts);
     allocator_purge();
@@ -846,9 +868,98 @@ sb_replay_run(const sb_trace *t, const sb_driver *d, const sb_replay_opts *o, sb
     if (o->journal && rc == 0)
         journal_recover(d, &opts, out);
 done:
-    free(sh->codes);
-    free(sh->people.slots);
-    plan_free(&sh->plan, o->threads);
-    free(sh);
+    replay_free(sh);
     return rc;
+}
+
+/* ---- a long-lived engine (the soak) ----------------------------------------- */
+
+/* The clock of a long-lived engine: the caller's origin, moved between
+ * cycles, plus the trace time this thread replays (0 in a thread that
+ * replays nothing). */
+static uint64_t
+engine_clock(void *ctx)
+{
+    const sb_replay_engine *x = ctx;
+    return x->clock_base_ms + thread_trace_ms;
+}
+
+int
+sb_replay_engine_open(sb_replay_engine *x, const sb_trace *t, const sb_driver *d,
+                      const sb_replay_opts *o, void (*overrides)(sb_options *), char *err,
+                      size_t err_size)
+{
+    memset(x, 0, sizeof *x);
+    x->d = d;
+    x->clock_base_ms = (uint64_t)t->shape.first_day * 86400000u;
+    if (o->journal && !d->journal_read)
+        return failure(err, err_size, "%s keeps no journal", d->name);
+    if (o->journal && journal_remove_stale(o->journal, err, err_size) != 0)
+        return -1;
+    shared dummy = {0};
+    engine_options(t, o, &dummy, &x->opts);
+    x->opts.clock_ms = engine_clock;
+    x->opts.clock_ctx = x;
+    if (overrides)
+        overrides(&x->opts);
+    sb_status st = d->open(&x->opts, &x->h);
+    if (st != SB_OK) {
+        x->h = NULL;
+        return failure(err, err_size, "%s: open: %s%s%s", d->name, sb_status_str(st),
+                       o->journal ? ": " : "", o->journal ? sb_last_error() : "");
+    }
+    return 0;
+}
+
+int
+sb_replay_cycle(sb_replay_engine *x, const sb_trace *t, const sb_replay_opts *o,
+                sb_replay_result *out, char *err, size_t err_size)
+{
+    memset(out, 0, sizeof *out);
+    out->engine = x->d->name;
+    sb_hist_init(&out->all);
+    for (unsigned op = 0; op < TOP_COUNT; op++)
+        sb_hist_init(&out->latency[op]);
+    if (o->threads == 0 || o->threads > 1024)
+        return failure(err, err_size, "threads must be 1 to 1024");
+    shared *sh = calloc(1, sizeof *sh);
+    if (!sh)
+        return failure(err, err_size, "out of memory");
+    sh->t = t;
+    sh->d = x->d;
+    sh->o = o;
+    sh->h = x->h;
+    sh->clock_base = x->clock_base_ms;
+    int rc = replay_prepare(sh, out, err, err_size);
+    if (rc == 0) {
+        uint64_t rss0 = sb_replay_rss_bytes();
+        rc = run_threads(sh, out, err, err_size);
+        uint64_t rss1 = sb_replay_rss_bytes();
+        out->rss_bytes = rss1 > rss0 ? rss1 - rss0 : 0;
+        out->audit = x->d->audit(x->h, &out->report, out->audit_msg, sizeof out->audit_msg);
+    }
+    replay_free(sh);
+    return rc;
+}
+
+void
+sb_replay_engine_close(sb_replay_engine *x)
+{
+    if (x->h)
+        x->d->close(x->h);
+    x->h = NULL;
+}
+
+uint64_t
+sb_replay_rss_bytes(void)
+{
+    FILE *f = fopen("/proc/self/status", "r");
+    char line[256];
+    unsigned long long kib = 0;
+    while (f && fgets(line, sizeof line, f))
+        if (sscanf(line, "VmRSS: %llu kB", &kib) == 1)
+            break;
+    if (f)
+        fclose(f);
+    return (uint64_t)kib * 1024u;
 }

@@ -48,7 +48,10 @@
  *   capacity         UINT32_MAX places per slot
  *   hold_ms          1 .. 2^31-1
  *   clock            the engine runs for at most 2^38 ms (8.7 years) after
- *                    sb_open(); later times are clamped to that bound
+ *                    sb_open(); later times are clamped to that bound, and
+ *                    a hold taken there runs out at once (bookings go on)
+ *   first_day        INT32_MIN + 1 .. INT32_MAX - days + 1 (INT32_MIN is
+ *                    sb_day_from_civil's error value)
  *   code input       at most SB_CODE_INPUT_MAX characters are examined
  *   journal          16,384 records in flight (callers wait for room);
  *                    frames of at most 1 MiB

@@ -980,7 +980,9 @@ recover(sb_engine *e)
     J->size = off;
     J->frame = frame;
     if (!sb__shadow_restore(&J->shadow, e)) {
-        set_error("%s: the records do not add up (more places used than released)", J->path);
+        set_error("%s: the records do not add up (more places used than released, or a "
+                  "family member of no family)",
+                  J->path);
         return SB_CORRUPT;
     }
     J->recover_ns = mono_ns() - t0;

@@ -106,9 +106,13 @@ sb__shadow_apply(sb_shadow *s, sb_engine *e, const sb_rec *r, bool recovering)
         if (r->index >= e->max_families || r->n == 0 || r->n > SB_FAMILY_MAX ||
             (st != FS_BOOKED && st != FS_CANCELLED) || fw_slot(r->word) >= e->nslots)
             return false;
-        for (unsigned i = 0; i < r->n; i++)
+        for (unsigned i = 0; i < r->n; i++) {
             if (r->m[i].number >= e->people.max || !word_fits(e, r->m[i].word))
                 return false;
+            for (unsigned k = 0; k < i; k++)
+                if (r->m[k].number == r->m[i].number)
+                    return false;
+        }
         for (unsigned i = 0; i < r->n; i++)
             set_person(s, r->m[i].number, r->m[i].word);
         s->family[r->index] = r->word;
@@ -198,6 +202,7 @@ sb__shadow_restore(sb_shadow *s, sb_engine *e)
     uint64_t *sticker = calloc(e->locations, sizeof *sticker);
     if (!sticker)
         return false;
+    bool ok = true;
     for (uint32_t n = 0; n < e->people.max; n++) {
         if (n % 8 == 0 && s->has[n / 8] == 0) {
             n += 7; /* a byte of nobody */
@@ -208,6 +213,15 @@ sb__shadow_restore(sb_shadow *s, sb_engine *e)
         uint64_t w = s->word[n];
         if (pw_state(w) == PS_WAITING && !sb__wait_audit(e, n, w))
             s->word[n] = w = pw_make(PS_NONE, pw_gen(w), 0, pw_changes(w), pw_version(w));
+        /* A family member must be listed by a family the journal made
+         * (the engine relies on it). */
+        if (pw_state(w) == PS_FAMILY || pw_state(w) == PS_FAMILY_X) {
+            uint32_t f = pw_where(w);
+            ok &= f < s->families && s->family[f] != 0 &&
+                  sb__family_member(&e->families[f], n) < e->families[f].n;
+            if (!ok)
+                break;
+        }
         atomic_store_explicit(&e->people.word[n], w, memory_order_relaxed);
         uint32_t slot;
         bool redeemed;
@@ -219,7 +233,17 @@ sb__shadow_restore(sb_shadow *s, sb_engine *e)
             sticker[sb__slot_location(e, slot)]++;
         }
     }
-    bool ok = sb__people_settle(&e->people);
+    /* And a booked family's members all point at it. */
+    for (uint32_t f = 0; ok && f < s->families; f++) {
+        const sb_family *fam = &e->families[f];
+        if (fw_state(s->family[f]) != FS_BOOKED || !s->family[f])
+            continue;
+        for (unsigned i = 0; i < fam->n; i++) {
+            uint64_t w = atomic_load_explicit(&e->people.word[fam->member[i]], memory_order_relaxed);
+            ok &= is_family_word(w) && pw_where(w) == f;
+        }
+    }
+    ok = ok && sb__people_settle(&e->people);
     for (uint32_t i = 0; i < e->nslots; i++) {
         _Atomic uint64_t *cw = &e->slots[i].cw;
         uint64_t taken = atomic_load_explicit(cw, memory_order_relaxed);
