@@ -67,6 +67,10 @@ family_rec(sb_engine *e, uint32_t f, uint64_t fw)
 static int
 family_swap_j(sb_engine *e, uint32_t f, uint64_t *expect, uint64_t next, sb_jpos *j)
 {
+    if (!e->journal) { /* no record to build: its members' words go unread */
+        j->slot = NULL;
+        return family_swap(family(e, f), expect, next);
+    }
     sb_rec r = family_rec(e, f, next);
     return sb__jr_cas(e, &family(e, f)->word, expect, next, &r, j);
 }

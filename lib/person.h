@@ -72,6 +72,10 @@ word_swap(sb_engine *e, person *p, uint64_t next)
 static inline int
 word_swap_j(sb_engine *e, person *p, uint64_t next, sb_jpos *j)
 {
+    if (!e->journal) { /* no record to build */
+        j->slot = NULL;
+        return word_swap(e, p, next);
+    }
     sb_rec rec = sb__rec_person(p->number, next);
     return sb__jr_cas(e, word_of(e, p->number), &p->word, next, &rec, j);
 }
