@@ -696,24 +696,6 @@ hung(int sig)
     abort();
 }
 
-static void
-remove_dir(void)
-{
-    DIR *d = opendir(dir);
-    if (!d)
-        return;
-    struct dirent *de;
-    while ((de = readdir(d)) != NULL) {
-        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-            continue;
-        char p[PATH_MAX + 256];
-        snprintf(p, sizeof p, "%s/%s", dir, de->d_name);
-        unlink(p);
-    }
-    closedir(d);
-    rmdir(dir);
-}
-
 int
 main(int argc, char **argv)
 {
@@ -754,7 +736,7 @@ main(int argc, char **argv)
            " records recovered, %" PRIu64 " torn bytes cut; %u booked, %u redeemed; %.1f s\n",
            rounds, tot.kills, tot.calls, tot.acks, tot.landed, tot.lost, tot.recovered,
            tot.cut_bytes, booked, redeemed, wall_seconds() - t0);
-    remove_dir();
+    stress_remove_dir(dir);
     free(bsns);
     return 0;
 }

@@ -688,24 +688,6 @@ hung(int sig)
     abort();
 }
 
-static void
-remove_dir(void)
-{
-    DIR *d = opendir(dir);
-    if (!d)
-        return;
-    struct dirent *de;
-    while ((de = readdir(d)) != NULL) {
-        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-            continue;
-        char p[PATH_MAX + 256];
-        snprintf(p, sizeof p, "%s/%s", dir, de->d_name);
-        unlink(p);
-    }
-    closedir(d);
-    rmdir(dir);
-}
-
 int
 main(void)
 {
@@ -726,7 +708,7 @@ main(void)
         people[i] = (person){.state = P_NONE, .fam = -1, .log = -1};
     phase(SB_DURABLE_SYNC, seed, seconds / 2);
     phase(SB_DURABLE_BATCH, seed, seconds / 2);
-    remove_dir();
+    stress_remove_dir(dir);
     free(bsns);
     printf("ok\n");
     return 0;

@@ -9,13 +9,16 @@
 #ifndef SB_STRESS_H
 #define SB_STRESS_H
 
+#include <dirent.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <slotbook.h>
 
@@ -114,6 +117,25 @@ slot_info_ok(const sb_slot_info *i)
     CHECK((uint64_t)i->held + i->booked + i->redeemed + i->pending + i->free <= i->capacity,
           "free %u too large (held %u booked %u redeemed %u pending %u capacity %u)", i->free,
           i->held, i->booked, i->redeemed, i->pending, i->capacity);
+}
+
+/* Removes a flat directory of files (a test's journal folder). */
+static inline void
+stress_remove_dir(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return;
+    struct dirent *de;
+    while ((de = readdir(d)) != NULL) {
+        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+            continue;
+        char p[PATH_MAX + 256];
+        snprintf(p, sizeof p, "%s/%s", dir, de->d_name);
+        unlink(p);
+    }
+    closedir(d);
+    rmdir(dir);
 }
 
 #endif
