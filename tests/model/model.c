@@ -127,7 +127,10 @@
 
 /* A seed's splitmix64 sequence (in == NULL), or the bytes of a fuzz input:
  * a choice among n takes one byte for n <= 256, two for n <= 65536, and
- * so on; a chance takes one byte.  Past the input's end every choice is 0. */
+ * so on; a chance takes one byte.  Past the input's end the seed's
+ * sequence takes over, so that the step under way ends (a choice redrawn
+ * until it differs, as in mutate(), would never end on zeros); no step
+ * starts after it. */
 typedef struct draws {
     rng g;
     const uint8_t *in;
@@ -137,8 +140,6 @@ typedef struct draws {
 static uint8_t
 dbyte(draws *d)
 {
-    if (d->left == 0)
-        return 0;
     d->left--;
     return *d->in++;
 }
@@ -147,12 +148,12 @@ dbyte(draws *d)
 static uint64_t
 dbelow(draws *d, uint64_t n)
 {
-    if (!d->in)
+    if (!d->in || d->left == 0)
         return rbelow(&d->g, n);
     if (n == 0)
         return 0;
     uint64_t v = 0;
-    for (uint64_t span = n - 1;; span >>= 8) {
+    for (uint64_t span = n - 1; d->left > 0; span >>= 8) {
         v = v << 8 | dbyte(d);
         if (span < 256)
             break;
@@ -164,7 +165,7 @@ dbelow(draws *d, uint64_t n)
 static bool
 dchance(draws *d, uint32_t permille)
 {
-    if (!d->in)
+    if (!d->in || d->left == 0)
         return rchance(&d->g, permille);
     return dbyte(d) * 1000u / 256u < permille;
 }
