@@ -473,10 +473,15 @@ availability_reply(const api *a, uint16_t location, int32_t from, int32_t to)
         format_date(next.day, date, sizeof date);
         next_json = json_pack("{s:s, s:I}", "date", date, "window", (json_int_t)next.window);
     }
-    return success(json_pack("{s:I, s:o, s:o}", "location", (json_int_t)location, "days", days,
-                             "next_free", next_json));
+    char first[32], last[32];
+    format_date(from, first, sizeof first);
+    format_date(to, last, sizeof last);
+    return success(json_pack("{s:I, s:s, s:s, s:o, s:o}", "location", (json_int_t)location,
+                             "from", first, "to", last, "days", days, "next_free", next_json));
 }
 
+/* from must lie in the horizon; to may lie past its last day (a planner
+ * showing two weeks near the end of the horizon) and is cut to it. */
 static api_reply
 get_availability(const api *a, api_query_fn query, void *ctx)
 {
@@ -485,9 +490,12 @@ get_availability(const api *a, api_query_fn query, void *ctx)
     int32_t from, to;
     const char *f = query(ctx, "from"), *t = query(ctx, "to");
     if (!query_location(a, query(ctx, "location"), &location, &err) ||
-        !check_date(a, "from", f, f != NULL ? strlen(f) : 0, &from, &err) ||
-        !check_date(a, "to", t, t != NULL ? strlen(t) : 0, &to, &err)) {
+        !check_date(a, "from", f, f != NULL ? strlen(f) : 0, &from, &err)) {
         return err;
+    }
+    to = t != NULL ? parse_date(t, strlen(t)) : INT32_MIN;
+    if (to == INT32_MIN) {
+        return bad_field("to", "must be a date \"YYYY-MM-DD\"");
     }
     if (to < from) {
         return bad_field("to", "must not be before from");
@@ -495,7 +503,8 @@ get_availability(const api *a, api_query_fn query, void *ctx)
     if ((int64_t)to - from + 1 > API_RANGE_DAYS_MAX) {
         return bad_field("to", "the range covers at most 62 days");
     }
-    return availability_reply(a, location, from, to);
+    int32_t last = (int32_t)(a->first_day + (int64_t)a->days - 1);
+    return availability_reply(a, location, from, to < last ? to : last);
 }
 
 /* ---- desk and admin handlers ---- */

@@ -36,7 +36,7 @@ REQUEST_TIMEOUT_S = 10
 CODE_RE = re.compile(r"^[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}$")
 LINE_RE = re.compile(r"^slotbook-server listening on http://(\S+):(\d+) token=(\S+)$")
 BOOKING_KEYS = {"bsn", "location", "date", "window", "state"}
-AVAIL_FIELDS = ("location", "days", "next_free")
+AVAIL_FIELDS = ("location", "from", "to", "days", "next_free")
 SLOT_KEYS = {"date", "window", "capacity", "free", "held", "booked", "redeemed"}
 
 
@@ -591,6 +591,20 @@ def test_availability(srv):
         R.check("availability: 30 days in the horizon listed",
                 sorted({d.get("date") for d in j["days"] if isinstance(d, dict)}) == HORIZON,
                 "got %d entries" % len(j["days"]))
+    j = expect_ok("availability: 2022-09-25 to 2022-10-08 (two weeks past the horizon's end) "
+                  "-> 200", avail(srv, 0, "2022-09-25", "2022-10-08"), fields=AVAIL_FIELDS)
+    if j and isinstance(j.get("days"), list):
+        R.check("availability: a range past the horizon is cut to its last day",
+                (j.get("from"), j.get("to")) == ("2022-09-25", "2022-09-30") and
+                sorted({d.get("date") for d in j["days"] if isinstance(d, dict)}) ==
+                HORIZON[-6:], "from %r to %r, %d entries" % (j.get("from"), j.get("to"),
+                                                           len(j["days"])))
+    j = expect_ok("availability: 2022-09-01 to 2022-09-07 names its range -> 200",
+                  avail(srv, 0, "2022-09-01", "2022-09-07"), fields=AVAIL_FIELDS)
+    if j:
+        R.check("availability: from and to as asked inside the horizon",
+                (j.get("from"), j.get("to")) == ("2022-09-01", "2022-09-07"),
+                "from %r to %r" % (j.get("from"), j.get("to")))
     r = avail(srv, 2, "2022-09-05")
     R.info("availability of closed location 2 (release works on closed ones): %r" % r)
 
@@ -1115,6 +1129,12 @@ def test_malformed(srv, c):
             ("to before from", "location=0&from=2022-09-05&to=2022-09-01",
              ("bad_request", "SB_INVALID_ARG")),
             ("63 days", "location=0&from=2022-09-01&to=2022-11-02", "bad_request"),
+            ("63 days from the horizon's last day", "location=0&from=2022-09-30&to=2022-12-01",
+             "bad_request"),
+            ("from after the horizon", "location=0&from=2022-10-01&to=2022-10-02",
+             "bad_request"),
+            ("from before the horizon", "location=0&from=2022-08-31&to=2022-09-02",
+             "bad_request"),
             ("a year", "location=0&from=2022-09-01&to=2023-09-01", "bad_request"),
             ("NUL in the query", "location=0%00&from=2022-09-01&to=2022-09-02", "bad_request")):
         expect_err("malformed: availability %s -> 400 %s" % (

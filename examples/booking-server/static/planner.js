@@ -68,7 +68,8 @@
     const asked = ++loads;
     const a = await call("GET", `/api/availability?location=${location}&from=${from}&to=${to}`);
     if (asked !== loads) return; /* a later load (another choice) wins */
-    rangeText.textContent = `Location ${location}, ${formatDate(from)} to ${formatDate(to)}:`;
+    /* near the horizon's end the server lists fewer days: a.to says which */
+    rangeText.textContent = `Location ${location}, ${formatDate(from)} to ${formatDate(a.to || to)}:`;
     daysList.replaceChildren();
     if (!a.ok && !isClosed(a)) {
       fail(a);
