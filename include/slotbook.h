@@ -174,6 +174,12 @@ typedef enum sb_op {
     SB_OP_COUNT
 } sb_op;
 
+/* The operation's name: its function's without "sb_" ("reserve", ...,
+ * "stock_add", "book_group", "wait"; "location" for sb_location_open and
+ * sb_location_close); "unknown" for values outside the enum.  Never NULL,
+ * static storage, thread-safe. */
+SB_EXPORT const char *sb_op_name(sb_op op);
+
 #define SB_STATS_OPS 16      /* room for new operations */
 #define SB_STATS_STATUSES 32 /* room for new statuses */
 

@@ -22,6 +22,22 @@ stripe(void)
     return my_stripe;
 }
 
+SB_EXPORT const char *
+sb_op_name(sb_op op)
+{
+    static const char *const names[SB_OP_COUNT] = {
+        [SB_OP_RESERVE] = "reserve",     [SB_OP_CONFIRM] = "confirm",
+        [SB_OP_BOOK] = "book",           [SB_OP_CANCEL] = "cancel",
+        [SB_OP_LOOKUP] = "lookup",       [SB_OP_VERIFY] = "verify",
+        [SB_OP_REDEEM] = "redeem",       [SB_OP_RELEASE] = "release",
+        [SB_OP_LOCATION] = "location",   [SB_OP_SLOT_READ] = "slot_read",
+        [SB_OP_NEXT_FREE] = "next_free", [SB_OP_RESCHEDULE] = "reschedule",
+        [SB_OP_STOCK] = "stock_add",     [SB_OP_BOOK_GROUP] = "book_group",
+        [SB_OP_WAIT] = "wait",
+    };
+    return (unsigned)op < SB_OP_COUNT && names[op] ? names[op] : "unknown";
+}
+
 void
 sb__stat(sb_engine *e, sb_op op, sb_status st)
 {

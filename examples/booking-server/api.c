@@ -34,18 +34,6 @@ struct api_route {
     get_fn get;
 };
 
-/* Names of the engine's operations in the stats answer, by sb_op. */
-static const char *const op_names[SB_OP_COUNT] = {
-    [SB_OP_RESERVE] = "reserve",     [SB_OP_CONFIRM] = "confirm",
-    [SB_OP_BOOK] = "book",           [SB_OP_CANCEL] = "cancel",
-    [SB_OP_LOOKUP] = "lookup",       [SB_OP_VERIFY] = "verify",
-    [SB_OP_REDEEM] = "redeem",       [SB_OP_RELEASE] = "release",
-    [SB_OP_LOCATION] = "location",   [SB_OP_SLOT_READ] = "slot_read",
-    [SB_OP_NEXT_FREE] = "next_free", [SB_OP_RESCHEDULE] = "reschedule",
-    [SB_OP_STOCK] = "stock",         [SB_OP_BOOK_GROUP] = "book_group",
-    [SB_OP_WAIT] = "wait",
-};
-
 /* ---- answers ---- */
 
 api_reply
@@ -591,7 +579,8 @@ get_stats(const api *a, api_query_fn query, void *ctx)
     sb_stats_read(a->engine, &st);
     json_t *calls = json_object();
     for (unsigned op = 0; calls != NULL && op < SB_OP_COUNT; op++) {
-        json_object_set_new(calls, op_names[op], json_integer((json_int_t)st.calls[op]));
+        json_object_set_new(calls, sb_op_name((sb_op)op),
+                            json_integer((json_int_t)st.calls[op]));
     }
     sb_journal_info j;
     json_t *journal = json_null();

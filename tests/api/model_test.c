@@ -32,23 +32,12 @@
 
 static int32_t first_day; /* 2022-03-14 */
 
-static const char *const OP_NAMES[SB_OP_COUNT] = {
-    [SB_OP_RESERVE] = "reserve",     [SB_OP_CONFIRM] = "confirm",
-    [SB_OP_BOOK] = "book",           [SB_OP_CANCEL] = "cancel",
-    [SB_OP_LOOKUP] = "lookup",       [SB_OP_VERIFY] = "verify",
-    [SB_OP_REDEEM] = "redeem",       [SB_OP_RELEASE] = "release",
-    [SB_OP_LOCATION] = "location",   [SB_OP_SLOT_READ] = "slot_read",
-    [SB_OP_NEXT_FREE] = "next_free", [SB_OP_RESCHEDULE] = "reschedule",
-    [SB_OP_STOCK] = "stock_add",     [SB_OP_BOOK_GROUP] = "book_group",
-    [SB_OP_WAIT] = "wait",
-};
-
 static void
 log_coverage(uint64_t seeds, const model_cover *c)
 {
     for (int op = 0; op < SB_OP_COUNT; op++) {
         char line[1024];
-        int o = snprintf(line, sizeof line, "%s:", OP_NAMES[op] ? OP_NAMES[op] : "other");
+        int o = snprintf(line, sizeof line, "%s:", sb_op_name((sb_op)op));
         for (int s = 0; s < SB_STATS_STATUSES && o < (int)sizeof line; s++)
             if (c->tally[op][s])
                 o += snprintf(line + o, sizeof line - (size_t)o, " %s %" PRIu64,

@@ -606,6 +606,20 @@ Test(stats, count_people_stored)
     cr_assert_eq(st.people, 3u);
 }
 
+Test(stats, name_every_operation_by_its_function)
+{
+    static const char *const want[SB_OP_COUNT] = {
+        "reserve",   "confirm",   "book",       "cancel",    "lookup",
+        "verify",    "redeem",    "release",    "location",  "slot_read",
+        "next_free", "reschedule", "stock_add", "book_group", "wait",
+    };
+    for (int op = 0; op < SB_OP_COUNT; op++)
+        cr_assert_str_eq(sb_op_name((sb_op)op), want[op], "op %d", op);
+    cr_assert_str_eq(sb_op_name(SB_OP_COUNT), "unknown");
+    cr_assert_str_eq(sb_op_name((sb_op)-1), "unknown");
+    cr_assert_str_eq(sb_op_name((sb_op)1000), "unknown");
+}
+
 /* ---- sb_audit ------------------------------------------------------------ */
 
 Test(audit, answers_invalid_arg_for_a_null_engine)
