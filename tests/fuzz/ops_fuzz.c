@@ -10,10 +10,9 @@
  * shelf; at the end, every code issued and the stats counters.
  *
  * A disagreement aborts with the model's message (MODEL_TRACE=1 in the
- * environment also prints the sequence's last calls).  The engine draws
- * its person numbers at random, so the codes, and the few choices they
- * steer, differ from run to run of one input: a failure found here may
- * need a few runs of its input to come back.
+ * environment also prints the sequence's last calls).  One input runs the
+ * same way every time: the model also makes the engine's own random draws
+ * a function of the input's seed (model.c).
  */
 #include "fuzz.h"
 

@@ -6,7 +6,11 @@
  *
  * Every choice a sequence makes (which call, whom, which slot, how far the
  * clock moves) is drawn from a draws: a seed's splitmix64 sequence, or the
- * bytes of a fuzz input.  A seed's sequences are the same on every run.
+ * bytes of a fuzz input.  A seed's sequences are the same on every run:
+ * the engine's own random draws (the seed of its person table, which
+ * decides each person's number and so every code) come from libsodium's
+ * random source, which the model replaces with a splitmix64 sequence
+ * started afresh for each sequence.
  *
  * The model is plain arrays: locations open or closed, each slot's
  * capacity, and per person their state (none, held, booked, redeemed,
@@ -110,6 +114,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "splitmix.h" /* bench/: the generator's random source */
 
 /* A bug of the model itself (not a disagreement with the engine). */
@@ -122,6 +128,52 @@
         }                                                                                \
     } while (0)
 #define model_assert_ptr(p) model_assert((p) != NULL, "out of memory")
+
+/* ---- the engine's random source ---------------------------------------------- */
+
+static rng sodium_rng;
+
+static const char *
+sodium_rng_name(void)
+{
+    return "slotbook-model";
+}
+
+static uint32_t
+sodium_rng_random(void)
+{
+    return (uint32_t)rnext(&sodium_rng);
+}
+
+static void
+sodium_rng_buf(void *const buf, const size_t size)
+{
+    uint8_t *p = buf;
+    for (size_t i = 0; i < size; i++)
+        p[i] = (uint8_t)rnext(&sodium_rng);
+}
+
+static randombytes_implementation sodium_rng_impl = {
+    .implementation_name = sodium_rng_name,
+    .random = sodium_rng_random,
+    .buf = sodium_rng_buf,
+};
+
+/* Makes libsodium's random source, and with it the engine opened next, a
+ * function of seed.  Installed before libsodium's first use in the
+ * process, as randombytes_set_implementation() asks, and libsodium is
+ * initialised then, so its own first draws do not shift a sequence's. */
+static void
+sodium_rng_start(uint64_t seed)
+{
+    static bool installed;
+    if (!installed) {
+        model_assert(randombytes_set_implementation(&sodium_rng_impl) == 0 && sodium_init() >= 0,
+                     "libsodium's random source cannot be replaced");
+        installed = true;
+    }
+    sodium_rng.s = seed ^ UINT64_C(0x5eed50d1);
+}
 
 /* ---- where the choices come from -------------------------------------------- */
 
@@ -2740,6 +2792,7 @@ start(run *r)
     r->clock.now = CLOCK_START + dbelow(&r->r, 1000000);
     r->m.now = r->clock.now;
     make_pool(r);
+    sodium_rng_start(seed);
 
     sb_options o;
     sb_options_init(&o);
