@@ -119,13 +119,13 @@
 #include "splitmix.h" /* bench/: the generator's random source */
 
 /* A bug of the model itself (not a disagreement with the engine). */
-#define model_assert(cond, what)                                                         \
-    do {                                                                                 \
-        if (!(cond)) {                                                                   \
+#define model_assert(cond, what)                                                            \
+    do {                                                                                    \
+        if (!(cond)) {                                                                      \
             fprintf(stderr, "%s:%d: the model failed: %s (%s)\n", __FILE__, __LINE__, what, \
-                    #cond);                                                              \
-            abort();                                                                     \
-        }                                                                                \
+                    #cond);                                                                 \
+            abort();                                                                        \
+        }                                                                                   \
     } while (0)
 #define model_assert_ptr(p) model_assert((p) != NULL, "out of memory")
 
@@ -2227,8 +2227,9 @@ m_group_want(model *m, const int *who, unsigned n, int i, sb_slot s, bool null_a
         }
     }
     for (unsigned k = 0; k < n; k++)
-        model_assert(!m_has_place(m, &m->people[who[k]]),
-                     "a member got a hold during the call: the model cannot tell the claims' order");
+        model_assert(
+            !m_has_place(m, &m->people[who[k]]),
+            "a member got a hold during the call: the model cannot tell the claims' order");
     return SB_OK;
 }
 
