@@ -92,8 +92,8 @@ allocator_purge(void)
     malloc_trim(0);
 }
 
-static uint64_t
-resident_bytes(void)
+uint64_t
+sb_replay_rss_bytes(void)
 {
     FILE *f = fopen("/proc/self/statm", "r");
     unsigned long size = 0, resident = 0;
@@ -721,12 +721,18 @@ journal_key(const sb_trace *t, uint8_t key[32])
     }
 }
 
-/* Every run starts from an empty journal: one left by an earlier run would
- * be recovered (or refused as another engine's) instead.  Its ".tmp"
- * sibling (a checkpoint cut short) goes too. */
+/* With o's journal: d must keep one, and every run starts from an empty
+ * journal: one left by an earlier run would be recovered (or refused as
+ * another engine's) instead.  Its ".tmp" sibling (a checkpoint cut short)
+ * goes too.  0, or -1 with err. */
 static int
-journal_remove_stale(const char *path, char *err, size_t err_size)
+journal_prepare(const sb_driver *d, const sb_replay_opts *o, char *err, size_t err_size)
 {
+    if (!o->journal)
+        return 0;
+    if (!d->journal_read)
+        return failure(err, err_size, "%s keeps no journal", d->name);
+    const char *path = o->journal;
     char tmp[4096];
     if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp)
         return failure(err, err_size, "journal path too long: %s", path);
@@ -760,6 +766,8 @@ journal_recover(const sb_driver *d, const sb_options *opts, sb_replay_result *ou
 
 /* ---- the engine's options, and the run -------------------------------------- */
 
+/* The options of an engine of t's shape, on the replay's clock of sh (set
+ * by the caller when sh is NULL). */
 static void
 engine_options(const sb_trace *t, const sb_replay_opts *o, shared *sh, sb_options *opts)
 {
@@ -784,16 +792,49 @@ engine_options(const sb_trace *t, const sb_replay_opts *o, shared *sh, sb_option
     }
 }
 
-/* The start of every replay: *out zeroed, the plan, the people and their
- * code store built (sh->t, d, o set).  0, or -1 with err. */
+/* Opens d's engine with opts: 0, or -1 with err (and *h NULL). */
 static int
-replay_prepare(shared *sh, sb_replay_result *out, char *err, size_t err_size)
+engine_open(const sb_driver *d, const sb_options *opts, void **h, char *err, size_t err_size)
+{
+    sb_status st = d->open(opts, h);
+    if (st == SB_OK)
+        return 0;
+    *h = NULL;
+    return failure(err, err_size, "%s: open: %s%s%s", d->name, sb_status_str(st),
+                   opts->journal ? ": " : "", opts->journal ? sb_last_error() : "");
+}
+
+/* The start of every replay: *out zeroed, and the replay's state for t, d
+ * and o; NULL with err when o asks for no thread or too many, or out of
+ * memory. */
+static shared *
+replay_start(const sb_trace *t, const sb_driver *d, const sb_replay_opts *o,
+             sb_replay_result *out, char *err, size_t err_size)
 {
     memset(out, 0, sizeof *out);
-    out->engine = sh->d->name;
+    out->engine = d->name;
     sb_hist_init(&out->all);
     for (unsigned op = 0; op < TOP_COUNT; op++)
         sb_hist_init(&out->latency[op]);
+    if (o->threads == 0 || o->threads > 1024) {
+        failure(err, err_size, "threads must be 1 to 1024");
+        return NULL;
+    }
+    shared *sh = calloc(1, sizeof *sh);
+    if (!sh) {
+        failure(err, err_size, "out of memory");
+        return NULL;
+    }
+    sh->t = t;
+    sh->d = d;
+    sh->o = o;
+    return sh;
+}
+
+/* The plan, the people and their code store built.  0, or -1 with err. */
+static int
+replay_prepare(shared *sh, sb_replay_result *out, char *err, size_t err_size)
+{
     sh->ns_per_tick = tick_ns();
     if (people_build(&sh->people, sh->t) != 0 ||
         plan_build(&sh->plan, sh->t, &sh->people, sh->o->threads) != 0 ||
@@ -822,23 +863,13 @@ int
 sb_replay_run(const sb_trace *t, const sb_driver *d, const sb_replay_opts *o, sb_replay_result *out,
               char *err, size_t err_size)
 {
-    memset(out, 0, sizeof *out);
-    out->engine = d->name;
-    sb_hist_init(&out->all);
-    for (unsigned op = 0; op < TOP_COUNT; op++)
-        sb_hist_init(&out->latency[op]);
-    if (o->threads == 0 || o->threads > 1024)
-        return failure(err, err_size, "threads must be 1 to 1024");
-    if (o->journal && !d->journal_read)
-        return failure(err, err_size, "%s keeps no journal", d->name);
-    if (o->journal && journal_remove_stale(o->journal, err, err_size) != 0)
-        return -1;
-    shared *sh = calloc(1, sizeof *sh);
+    shared *sh = replay_start(t, d, o, out, err, err_size);
     if (!sh)
-        return failure(err, err_size, "out of memory");
-    sh->t = t;
-    sh->d = d;
-    sh->o = o;
+        return -1;
+    if (journal_prepare(d, o, err, err_size) != 0) {
+        replay_free(sh);
+        return -1;
+    }
     sh->clock_base = (uint64_t)t->shape.first_day * 86400000u;
     int rc = -1;
     if (replay_prepare(sh, out, err, err_size) != 0)
@@ -846,15 +877,11 @@ sb_replay_run(const sb_trace *t, const sb_driver *d, const sb_replay_opts *o, sb
     sb_options opts;
     engine_options(t, o, sh, &opts);
     allocator_purge();
-    uint64_t rss0 = resident_bytes();
-    sb_status st = d->open(&opts, &sh->h);
-    if (st != SB_OK) {
-        failure(err, err_size, "%s: open: %s%s%s", d->name, sb_status_str(st),
-                o->journal ? ": " : "", o->journal ? sb_last_error() : "");
+    uint64_t rss0 = sb_replay_rss_bytes();
+    if (engine_open(d, &opts, &sh->h, err, err_size) != 0)
         goto done;
-    }
     rc = run_threads(sh, out, err, err_size);
-    uint64_t rss1 = resident_bytes();
+    uint64_t rss1 = sb_replay_rss_bytes();
     out->rss_bytes = rss1 > rss0 ? rss1 - rss0 : 0;
     out->audit = d->audit(sh->h, &out->report, out->audit_msg, sizeof out->audit_msg);
     if (o->journal) {
@@ -892,42 +919,23 @@ sb_replay_engine_open(sb_replay_engine *x, const sb_trace *t, const sb_driver *d
     memset(x, 0, sizeof *x);
     x->d = d;
     x->clock_base_ms = (uint64_t)t->shape.first_day * 86400000u;
-    if (o->journal && !d->journal_read)
-        return failure(err, err_size, "%s keeps no journal", d->name);
-    if (o->journal && journal_remove_stale(o->journal, err, err_size) != 0)
+    if (journal_prepare(d, o, err, err_size) != 0)
         return -1;
-    shared dummy = {0};
-    engine_options(t, o, &dummy, &x->opts);
+    engine_options(t, o, NULL, &x->opts);
     x->opts.clock_ms = engine_clock;
     x->opts.clock_ctx = x;
     if (overrides)
         overrides(&x->opts);
-    sb_status st = d->open(&x->opts, &x->h);
-    if (st != SB_OK) {
-        x->h = NULL;
-        return failure(err, err_size, "%s: open: %s%s%s", d->name, sb_status_str(st),
-                       o->journal ? ": " : "", o->journal ? sb_last_error() : "");
-    }
-    return 0;
+    return engine_open(d, &x->opts, &x->h, err, err_size);
 }
 
 int
 sb_replay_cycle(sb_replay_engine *x, const sb_trace *t, const sb_replay_opts *o,
                 sb_replay_result *out, char *err, size_t err_size)
 {
-    memset(out, 0, sizeof *out);
-    out->engine = x->d->name;
-    sb_hist_init(&out->all);
-    for (unsigned op = 0; op < TOP_COUNT; op++)
-        sb_hist_init(&out->latency[op]);
-    if (o->threads == 0 || o->threads > 1024)
-        return failure(err, err_size, "threads must be 1 to 1024");
-    shared *sh = calloc(1, sizeof *sh);
+    shared *sh = replay_start(t, x->d, o, out, err, err_size);
     if (!sh)
-        return failure(err, err_size, "out of memory");
-    sh->t = t;
-    sh->d = x->d;
-    sh->o = o;
+        return -1;
     sh->h = x->h;
     sh->clock_base = x->clock_base_ms;
     int rc = replay_prepare(sh, out, err, err_size);
@@ -948,18 +956,4 @@ sb_replay_engine_close(sb_replay_engine *x)
     if (x->h)
         x->d->close(x->h);
     x->h = NULL;
-}
-
-uint64_t
-sb_replay_rss_bytes(void)
-{
-    FILE *f = fopen("/proc/self/status", "r");
-    char line[256];
-    unsigned long long kib = 0;
-    while (f && fgets(line, sizeof line, f))
-        if (sscanf(line, "VmRSS: %llu kB", &kib) == 1)
-            break;
-    if (f)
-        fclose(f);
-    return (uint64_t)kib * 1024u;
 }
