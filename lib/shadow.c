@@ -236,7 +236,7 @@ sb__shadow_restore(sb_shadow *s, sb_engine *e)
     /* And a booked family's members all point at it. */
     for (uint32_t f = 0; ok && f < s->families; f++) {
         const sb_family *fam = &e->families[f];
-        if (fw_state(s->family[f]) != FS_BOOKED || !s->family[f])
+        if (fw_state(s->family[f]) != FS_BOOKED)
             continue;
         for (unsigned i = 0; i < fam->n; i++) {
             uint64_t w = atomic_load_explicit(&e->people.word[fam->member[i]], memory_order_relaxed);
