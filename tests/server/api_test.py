@@ -333,6 +333,19 @@ def expect_ok(name, r, fields=()):
     return r.json if (not problems and isinstance(r.json, dict)) else None
 
 
+def expect_c_booked(srv, c, when):
+    """C's code (booked in test_people) verifies at the desk, and shows C
+    booked on 2022-09-03 window 0, not redeemed."""
+    if not c.codeC:
+        return
+    j = expect_ok("%s: C's code still verifies -> 200" % when,
+                  srv.post("/api/desk/verify", {"code": c.codeC, "bsn": c.C}, token=srv.token),
+                  fields=("booking",))
+    if j:
+        expect_booking("%s: C still booked, not redeemed" % when, j["booking"], c.C, 0,
+                       "2022-09-03", 0, "booked")
+
+
 def expect_err(name, r, http_status, names, field=None, www_auth=False, alts=()):
     """HTTP http_status, JSON {"ok": false, "status": one of names,
     "error": sentence}; field: the sentence must name it.  alts: other
@@ -876,13 +889,7 @@ def test_unauthorized(srv, c):
     after = snapshot(srv, people=(c.A, c.B, c.C, c.E, c.Z))
     expect_same("auth: state unchanged after the unauthorised batch (availability, journal, "
                 "people, lookups)", before, after)
-    if c.codeC:
-        j = expect_ok("auth: C's code still verifies after the redeem without a token",
-                      srv.post("/api/desk/verify", {"code": c.codeC, "bsn": c.C}, token=t),
-                      fields=("booking",))
-        if j:
-            expect_booking("auth: C still booked, not redeemed", j["booking"], c.C, 0,
-                           "2022-09-03", 0, "booked")
+    expect_c_booked(srv, c, "auth: after the redeem without a token")
     expect_err("auth: location 2 still closed after the open without a token",
                srv.post("/api/book", {"bsn": new_bsn(), "location": 2, "date": "2022-09-05",
                                       "window": 0}), 409, "SB_CLOSED")
@@ -924,10 +931,7 @@ def test_people_cannot(srv, c):
                    405, "method_not_allowed")
     after = snapshot(srv, people=(c.C,))
     expect_same("routes: state unchanged after the wrong routes and methods", before, after)
-    if c.codeC:
-        expect_ok("routes: C's code still verifies (not redeemed by a people's path)",
-                  srv.post("/api/desk/verify", {"code": c.codeC, "bsn": c.C}, token=t),
-                  fields=("booking",))
+    expect_c_booked(srv, c, "routes: not redeemed by a people's path")
 
 
 def test_malformed(srv, c):
@@ -1170,13 +1174,7 @@ def test_malformed(srv, c):
                 before, after)
     expect_err("malformed: M never got anything -> lookup 404 SB_NOT_FOUND",
                srv.post("/api/lookup", {"bsn": M}), 404, "SB_NOT_FOUND")
-    if c.codeC:
-        j = expect_ok("malformed: C's code still verifies, not redeemed",
-                      srv.post("/api/desk/verify", {"code": c.codeC, "bsn": c.C}, token=t),
-                      fields=("booking",))
-        if j:
-            expect_booking("malformed: C still booked", j["booking"], c.C, 0, "2022-09-03", 0,
-                           "booked")
+    expect_c_booked(srv, c, "malformed: after the batch")
     expect_slot(srv, "malformed: location 0 2022-09-05 still capacity 3, booked 1 (Z)", 0,
                 "2022-09-05", 3, 2, booked=1)
     # and a sound request still works afterwards
@@ -1205,13 +1203,8 @@ def test_restart(srv, c, data):
     if j:
         expect_booking("restart: C's booking is back", j["booking"], c.C, 0, "2022-09-03", 0,
                        "booked")
+    expect_c_booked(srv, c, "restart")
     if c.codeC:
-        j = expect_ok("restart: C's code verifies at the desk -> 200",
-                      srv.post("/api/desk/verify", {"code": c.codeC, "bsn": c.C}, token=t),
-                      fields=("booking",))
-        if j:
-            expect_booking("restart: verify returns C's booking", j["booking"], c.C, 0,
-                           "2022-09-03", 0, "booked")
         expect_err("restart: C's code with another BSN -> 403 SB_WRONG_HOLDER",
                    srv.post("/api/desk/verify", {"code": c.codeC, "bsn": c.E}, token=t),
                    403, "SB_WRONG_HOLDER")
