@@ -96,6 +96,7 @@ _Static_assert(sizeof(msg) <= PIPE_BUF, "a record must be written atomically");
 
 static uint32_t *bsns;
 static person people[PEOPLE];
+static const stress_grid grid = {.first_day = FIRST_DAY, .days = DAYS, .windows = WINDOWS};
 static char dir[PATH_MAX], path[PATH_MAX + 16];
 
 /* ---- the model -------------------------------------------------------------- */
@@ -107,26 +108,6 @@ splitmix(uint64_t x)
     x = (x ^ (x >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
     x = (x ^ (x >> 27)) * UINT64_C(0x94d049bb133111eb);
     return x ^ (x >> 31);
-}
-
-static sb_slot
-slot_of(unsigned k)
-{
-    return (sb_slot){.location = (uint16_t)(k / (DAYS * WINDOWS)),
-                     .day = FIRST_DAY + (int32_t)(k / WINDOWS % DAYS),
-                     .window = (uint16_t)(k % WINDOWS)};
-}
-
-static unsigned
-slot_index(sb_slot s)
-{
-    return ((unsigned)s.location * DAYS + (unsigned)(s.day - FIRST_DAY)) * WINDOWS + s.window;
-}
-
-static int
-same_slot(sb_slot a, sb_slot b)
-{
-    return a.location == b.location && a.day == b.day && a.window == b.window;
 }
 
 /* The person after the call m answered SB_OK. */
@@ -213,10 +194,10 @@ matches(sb_engine *e, unsigned i, const person *x, char *got, size_t n)
         return 0;
     switch (x->state) {
     case P_BOOKED:
-        return ls == SB_OK && b.state == SB_STATE_BOOKED && same_slot(b.slot, x->slot) &&
+        return ls == SB_OK && b.state == SB_STATE_BOOKED && slots_equal(b.slot, x->slot) &&
                cs == SB_OK;
     case P_REDEEMED:
-        return ls == SB_OK && b.state == SB_STATE_REDEEMED && same_slot(b.slot, x->slot) &&
+        return ls == SB_OK && b.state == SB_STATE_REDEEMED && slots_equal(b.slot, x->slot) &&
                cs == SB_USED;
     default:
         return ls == SB_NOT_FOUND;
@@ -334,15 +315,6 @@ call(worker *w, unsigned op, unsigned i, sb_slot slot)
     return st;
 }
 
-static sb_slot
-other_slot(worker *w, sb_slot from)
-{
-    unsigned k = rng_below(&w->rng, NSLOTS - 1);
-    if (k >= slot_index(from))
-        k++;
-    return slot_of(k);
-}
-
 static void
 one_person(worker *w)
 {
@@ -351,7 +323,7 @@ one_person(worker *w)
     for (int tries = 0; tries < 3 && people[i].state == P_REDEEMED; tries++)
         i = w->t + WORKERS * rng_below(&w->rng, PEOPLE / WORKERS);
     person *p = &people[i];
-    sb_slot slot = slot_of(rng_below(&w->rng, NSLOTS));
+    sb_slot slot = grid_slot(&grid, rng_below(&w->rng, NSLOTS));
     unsigned r = rng_below(&w->rng, 100);
     switch (p->state) {
     case P_NONE:
@@ -367,7 +339,7 @@ one_person(worker *w)
         else if (r < 36 && p->known)
             call(w, OP_REDEEM, i, p->slot);
         else
-            call(w, OP_RESCHEDULE, i, other_slot(w, p->slot));
+            call(w, OP_RESCHEDULE, i, grid_other_slot(&grid, NSLOTS, p->slot, &w->rng));
         break;
     case P_REDEEMED:
         call(w, OP_CANCEL, i, p->slot);
@@ -416,9 +388,9 @@ child_setup(sb_engine *e)
     }
     for (unsigned k = 0; k < NSLOTS; k++) {
         sb_slot_info info;
-        sb_status st = sb_slot_read(e, slot_of(k), &info);
+        sb_status st = sb_slot_read(e, grid_slot(&grid, k), &info);
         if (st == SB_OK && info.free < TOP_UP_FREE)
-            st = sb_release(e, slot_of(k), TOP_UP);
+            st = sb_release(e, grid_slot(&grid, k), TOP_UP);
         if (st != SB_OK) {
             fprintf(stderr, "child: top up of slot %u: %s\n", k, sb_status_name(st));
             _exit(2);
@@ -631,13 +603,13 @@ check_slots(sb_engine *e, int round, uint64_t seed)
     memset(redeemed, 0, sizeof redeemed);
     for (unsigned i = 0; i < PEOPLE; i++) {
         if (people[i].state == P_BOOKED)
-            booked[slot_index(people[i].slot)]++;
+            booked[grid_index(&grid, people[i].slot)]++;
         else if (people[i].state == P_REDEEMED)
-            redeemed[slot_index(people[i].slot)]++;
+            redeemed[grid_index(&grid, people[i].slot)]++;
     }
     for (unsigned k = 0; k < NSLOTS; k++) {
         sb_slot_info info;
-        sb_status st = sb_slot_read(e, slot_of(k), &info);
+        sb_status st = sb_slot_read(e, grid_slot(&grid, k), &info);
         if (st == SB_OK && info.held == 0 && info.booked == booked[k] &&
             info.redeemed == redeemed[k])
             continue;
@@ -705,9 +677,7 @@ main(int argc, char **argv)
     uint64_t base = stress_seed(), one = argc > 1 ? strtoull(argv[1], NULL, 0) : 0;
     if (argc > 1)
         rounds = 1;
-    const char *tmp = getenv("TMPDIR");
-    snprintf(dir, sizeof dir, "%s/sb-crash-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-    CHECK(mkdtemp(dir) != NULL, "mkdtemp %s: %s", dir, strerror(errno));
+    stress_make_dir(dir, sizeof dir, "sb-crash");
     snprintf(path, sizeof path, "%s/journal", dir);
     if (argc > 1)
         printf("crash: one round, seed %llu, journal %s\n", (unsigned long long)one, path);

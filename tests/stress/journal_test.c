@@ -109,26 +109,7 @@ static worker workers[WORKERS];
 static _Atomic uint32_t released[NSLOTS];
 static _Atomic uint64_t added[LOCS];
 static char dir[PATH_MAX], path[PATH_MAX + 16];
-
-static sb_slot
-slot_of(unsigned k)
-{
-    return (sb_slot){.location = (uint16_t)(k / (DAYS * WINDOWS)),
-                     .day = FIRST_DAY + (int32_t)(k / WINDOWS % DAYS),
-                     .window = (uint16_t)(k % WINDOWS)};
-}
-
-static unsigned
-slot_index(sb_slot s)
-{
-    return ((unsigned)s.location * DAYS + (unsigned)(s.day - FIRST_DAY)) * WINDOWS + s.window;
-}
-
-static int
-same_slot(sb_slot a, sb_slot b)
-{
-    return a.location == b.location && a.day == b.day && a.window == b.window;
-}
+static const stress_grid grid = {.first_day = FIRST_DAY, .days = DAYS, .windows = WINDOWS};
 
 #define EXPECT(w, i, what, st, cond)                                       \
     CHECK(cond, "worker %u, bsn %u (%s): %s answered %s", (w)->t, bsns[i], \
@@ -164,7 +145,7 @@ more_places(worker *w, sb_slot slot)
         return;
     sb_status st = sb_release(w->e, slot, MORE_PLACES);
     CHECK(st == SB_OK, "release: %s", sb_status_name(st));
-    atomic_fetch_add(&released[slot_index(slot)], MORE_PLACES);
+    atomic_fetch_add(&released[grid_index(&grid, slot)], MORE_PLACES);
 }
 
 static void
@@ -240,7 +221,7 @@ static void
 when_none(worker *w, unsigned i)
 {
     person *p = &people[i];
-    sb_slot slot = slot_of(rng_below(&w->rng, NSLOTS));
+    sb_slot slot = grid_slot(&grid, rng_below(&w->rng, NSLOTS));
     char code[SB_CODE_SIZE];
     unsigned r = rng_below(&w->rng, 100);
     sb_status st;
@@ -342,8 +323,7 @@ when_booked_alone(worker *w, unsigned i)
         p->state = P_REDEEMED;
         w->redeemed++;
     } else if (r < 80) {
-        unsigned k = rng_below(&w->rng, NSLOTS - 1);
-        sb_slot to = slot_of(k >= slot_index(p->slot) ? k + 1 : k);
+        sb_slot to = grid_other_slot(&grid, NSLOTS, p->slot, &w->rng);
         st = sb_reschedule(w->e, bsns[i], to, code);
         EXPECT(w, i, "reschedule", st, st == SB_OK || short_of(w, st, to));
         if (st != SB_OK)
@@ -353,7 +333,7 @@ when_booked_alone(worker *w, unsigned i)
     } else {
         st = sb_lookup(w->e, bsns[i], &b);
         EXPECT(w, i, "lookup", st,
-               st == SB_OK && b.state == SB_STATE_BOOKED && same_slot(b.slot, p->slot));
+               st == SB_OK && b.state == SB_STATE_BOOKED && slots_equal(b.slot, p->slot));
     }
 }
 
@@ -406,8 +386,7 @@ when_in_family(worker *w, unsigned i)
         if (i == f->member[0])
             log_set(w, f->log, SB_USED);
     } else if (r < 80) {
-        unsigned k = rng_below(&w->rng, NSLOTS - 1);
-        sb_slot to = slot_of(k >= slot_index(f->slot) ? k + 1 : k);
+        sb_slot to = grid_other_slot(&grid, NSLOTS, f->slot, &w->rng);
         st = sb_reschedule(w->e, bsns[i], to, code);
         EXPECT(w, i, "family reschedule", st,
                redeemed ? st == SB_USED : st == SB_OK || short_of(w, st, to));
@@ -416,7 +395,7 @@ when_in_family(worker *w, unsigned i)
     } else {
         st = sb_verify(w->e, f->code, bsns[i], &b);
         EXPECT(w, i, "family verify", st,
-               st == SB_OK && b.state == SB_STATE_BOOKED && same_slot(b.slot, f->slot));
+               st == SB_OK && b.state == SB_STATE_BOOKED && slots_equal(b.slot, f->slot));
     }
 }
 
@@ -426,7 +405,7 @@ when_redeemed(worker *w, unsigned i)
     sb_booking b;
     sb_status st = sb_lookup(w->e, bsns[i], &b);
     EXPECT(w, i, "lookup", st,
-           st == SB_OK && b.state == SB_STATE_REDEEMED && same_slot(b.slot, people[i].slot));
+           st == SB_OK && b.state == SB_STATE_REDEEMED && slots_equal(b.slot, people[i].slot));
 }
 
 /* Worker 0 checkpoints every CHECKPOINT_MS, worker 1 syncs every SYNC_MS. */
@@ -524,9 +503,9 @@ check_people(sb_engine *e, uint32_t booked[NSLOTS], uint32_t redeemed[NSLOTS])
         switch (p->state) {
         case P_BOOKED:
         case P_REDEEMED:
-            ok = st == SB_OK && same_slot(b.slot, p->slot) &&
+            ok = st == SB_OK && slots_equal(b.slot, p->slot) &&
                  b.state == (p->state == P_BOOKED ? SB_STATE_BOOKED : SB_STATE_REDEEMED);
-            (p->state == P_BOOKED ? booked : redeemed)[slot_index(p->slot)]++;
+            (p->state == P_BOOKED ? booked : redeemed)[grid_index(&grid, p->slot)]++;
             break;
         case P_WAITING:
             ok = st == SB_NOT_FOUND || (st == SB_OK && b.state == SB_STATE_WAITING &&
@@ -551,14 +530,14 @@ check_slots_and_stock(sb_engine *e, const uint32_t booked[NSLOTS], const uint32_
     uint64_t with_people[LOCS] = {0};
     for (unsigned k = 0; k < NSLOTS; k++) {
         sb_slot_info info;
-        CHECK(sb_slot_read(e, slot_of(k), &info) == SB_OK, "slot_read");
+        CHECK(sb_slot_read(e, grid_slot(&grid, k), &info) == SB_OK, "slot_read");
         CHECK(info.capacity == atomic_load(&released[k]) && info.held == 0 &&
                   info.booked == booked[k] && info.redeemed == redeemed[k],
               "after reopening: slot %u: capacity %u (released %u), held %u, booked %u (%u), "
               "redeemed %u (%u)",
               k, info.capacity, atomic_load(&released[k]), info.held, info.booked, booked[k],
               info.redeemed, redeemed[k]);
-        with_people[slot_of(k).location] += info.booked + info.redeemed;
+        with_people[grid_slot(&grid, k).location] += info.booked + info.redeemed;
     }
     for (uint16_t l = 0; l < LOCS; l++) {
         uint64_t shelf;
@@ -611,7 +590,7 @@ first_setup(sb_engine *e)
         atomic_store(&added[l], STOCK);
     }
     for (unsigned k = 0; k < NSLOTS; k++) {
-        CHECK(sb_release(e, slot_of(k), CAPACITY) == SB_OK, "release");
+        CHECK(sb_release(e, grid_slot(&grid, k), CAPACITY) == SB_OK, "release");
         atomic_store(&released[k], CAPACITY);
     }
 }
@@ -695,9 +674,7 @@ main(void)
     setvbuf(stdout, NULL, _IOLBF, 0); /* the seed shows even if a run aborts */
     const char *s = getenv("SB_STRESS_SECONDS");
     double seconds = s && atof(s) > 0 ? atof(s) : DEFAULT_SECONDS;
-    const char *tmp = getenv("TMPDIR");
-    snprintf(dir, sizeof dir, "%s/sb-journal-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-    CHECK(mkdtemp(dir) != NULL, "mkdtemp %s: %s", dir, strerror(errno));
+    stress_make_dir(dir, sizeof dir, "sb-journal");
     snprintf(path, sizeof path, "%s/journal", dir);
     printf("journal stress: seed %" PRIu64 ", %d workers, %.1f s, %s\n", seed, WORKERS, seconds,
            path);

@@ -10,6 +10,7 @@
 #define SB_STRESS_H
 
 #include <dirent.h>
+#include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <pthread.h>
@@ -61,6 +62,44 @@ make_bsns(unsigned n)
         if (sb_bsn_valid(bsn))
             b[i++] = bsn;
     return b;
+}
+
+/* A test's slots numbered location after location, in each location day
+ * after day from first_day, in each day window after window. */
+typedef struct stress_grid {
+    int32_t first_day;
+    unsigned days, windows;
+} stress_grid;
+
+/* Slot k of the grid. */
+static inline sb_slot
+grid_slot(const stress_grid *g, unsigned k)
+{
+    return (sb_slot){.location = (uint16_t)(k / (g->days * g->windows)),
+                     .day = g->first_day + (int32_t)(k / g->windows % g->days),
+                     .window = (uint16_t)(k % g->windows)};
+}
+
+/* The number of slot s in the grid. */
+static inline unsigned
+grid_index(const stress_grid *g, sb_slot s)
+{
+    return ((unsigned)s.location * g->days + (unsigned)(s.day - g->first_day)) * g->windows +
+           s.window;
+}
+
+/* A slot of the grid's first n other than from, drawn with rng. */
+static inline sb_slot
+grid_other_slot(const stress_grid *g, unsigned n, sb_slot from, uint64_t *rng)
+{
+    unsigned k = rng_below(rng, n - 1);
+    return grid_slot(g, k >= grid_index(g, from) ? k + 1 : k);
+}
+
+static inline int
+slots_equal(sb_slot a, sb_slot b)
+{
+    return a.location == b.location && a.day == b.day && a.window == b.window;
 }
 
 /* A clock the test moves: ms, shared by all threads. */
@@ -117,6 +156,16 @@ slot_info_ok(const sb_slot_info *i)
     CHECK((uint64_t)i->held + i->booked + i->redeemed + i->pending + i->free <= i->capacity,
           "free %u too large (held %u booked %u redeemed %u pending %u capacity %u)", i->free,
           i->held, i->booked, i->redeemed, i->pending, i->capacity);
+}
+
+/* Makes a fresh directory name-XXXXXX under $TMPDIR (or /tmp), its path
+ * into dir (a test's journal folder). */
+static inline void
+stress_make_dir(char *dir, size_t n, const char *name)
+{
+    const char *tmp = getenv("TMPDIR");
+    snprintf(dir, n, "%s/%s-XXXXXX", tmp && *tmp ? tmp : "/tmp", name);
+    CHECK(mkdtemp(dir) != NULL, "mkdtemp %s: %s", dir, strerror(errno));
 }
 
 /* Removes a flat directory of files (a test's journal folder). */
