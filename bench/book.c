@@ -35,11 +35,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <slotbook.h>
 
+#include "cli.h"
 #include "hist.h"
 #include "splitmix.h"
 
@@ -69,14 +69,6 @@ typedef struct caller {
     sb_status first_other;
     sb_hist latency;
 } caller;
-
-static uint64_t
-mono_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 static sb_slot
 slot_of(uint32_t s)

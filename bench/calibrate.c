@@ -12,21 +12,14 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
+
+#include "cli.h"
 
 typedef struct job {
     _Atomic uint64_t *table;
     uint64_t mask, keys, seed;
     _Atomic uint64_t *counter;
 } job;
-
-static double
-now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static uint64_t
 next(uint64_t *x)
@@ -78,14 +71,14 @@ run(const char *name, void *(*fn)(void *), unsigned threads, uint64_t keys)
     }
     job j[2];
     pthread_t t[2];
-    double t0 = now_s();
+    double t0 = mono_s();
     for (unsigned i = 0; i < threads; i++) {
         j[i] = (job){table, size - 1, keys, 88172645463325252u + i * 7919u, &counter};
         pthread_create(&t[i], NULL, fn, &j[i]);
     }
     for (unsigned i = 0; i < threads; i++)
         pthread_join(t[i], NULL);
-    double s = now_s() - t0;
+    double s = mono_s() - t0;
     printf("calibrate %s threads=%u ops=%llu mops_per_s=%.2f\n", name, threads,
            (unsigned long long)(keys * threads), (double)(keys * threads) / s / 1e6);
     free(table);

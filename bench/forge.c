@@ -27,18 +27,17 @@
  * Exit status 0; 1 when a forged code verified, a resold code answered
  * anything but SB_WRONG_HOLDER, or the engine failed; 2 for bad usage.
  */
-#include <errno.h>
 #include <getopt.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <slotbook.h>
 
+#include "cli.h"
 #include "splitmix.h"
 
 #define PEOPLE 100000u
@@ -75,14 +74,6 @@ typedef struct worker {
     uint64_t seed;
     uint64_t counts[K_COUNT][SB_STATUS_COUNT + 1]; /* last column: unknown statuses */
 } worker;
-
-static uint64_t
-mono_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 /* A valid BSN drawn uniformly from 100000000 .. 999999999. */
 static uint32_t
@@ -271,15 +262,11 @@ usage(FILE *f)
 static int
 parse_u64(const char *arg, const char *what, uint64_t lo, uint64_t hi, uint64_t *out)
 {
-    char *end;
-    errno = 0;
-    unsigned long long v = strtoull(arg, &end, 10);
-    if (errno || end == arg || *end || *arg == '-' || v < lo || v > hi)
-        return fprintf(stderr, "slotbook-forge: %s must be %llu to %llu\n", what,
-                       (unsigned long long)lo, (unsigned long long)hi),
-               -1;
-    *out = v;
-    return 0;
+    if (parse_count(arg, lo, hi, out) == 0)
+        return 0;
+    return fprintf(stderr, "slotbook-forge: %s must be %llu to %llu\n", what,
+                   (unsigned long long)lo, (unsigned long long)hi),
+           -1;
 }
 
 static int

@@ -2,12 +2,12 @@
  * slotbook-gen: writes the trace of a named, seeded scenario (scenario.h),
  * binary or CSV by the output file's name.
  */
-#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli.h"
 #include "scenario.h"
 
 static void
@@ -43,16 +43,11 @@ usage(FILE *f)
 static int
 number(const char *s, uint64_t max, uint64_t *out)
 {
-    char *end;
-    errno = 0;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (errno || end == s || *end || v > max || s[0] == '-') {
-        fprintf(stderr, "slotbook-gen: '%s' is not a number from 0 to %llu\n", s,
-                (unsigned long long)max);
-        return -1;
-    }
-    *out = v;
-    return 0;
+    if (parse_count(s, 0, max, out) == 0)
+        return 0;
+    fprintf(stderr, "slotbook-gen: '%s' is not a number from 0 to %llu\n", s,
+            (unsigned long long)max);
+    return -1;
 }
 
 int

@@ -24,9 +24,9 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "replay.h"
 #include "scenario.h"
 
@@ -784,14 +784,6 @@ soak_verdict(const soak_cycle *k, size_t n)
     return rss_flat && latency_flat ? 0 : 1;
 }
 
-static double
-wall_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* One engine, cycle after cycle for c->soak_minutes (see usage). */
 static int
 soak(const sb_trace *t, const config *c)
@@ -820,8 +812,8 @@ soak(const sb_trace *t, const config *c)
            o.journal ? ", journal with a checkpoint per cycle" : "");
     printf("%6s %9s %11s %12s %7s %7s %9s %9s %9s %7s %8s\n", "cycle", "seconds", "calls",
            "calls/s", "p50_ns", "p99_ns", "rss_mib", "ok", "full", "nomem", "audit");
-    double end = wall_s() + c->soak_minutes * 60;
-    while (rc == 0 && n < SOAK_MAX_CYCLES && (n == 0 || wall_s() < end)) {
+    double end = mono_s() + c->soak_minutes * 60;
+    while (rc == 0 && n < SOAK_MAX_CYCLES && (n == 0 || mono_s() < end)) {
         if (sb_replay_cycle(&x, n == 0 ? t : &later, &o, r, err, sizeof err) != 0) {
             rc = fprintf(stderr, "slotbook-replay: %s\n", err) > 0;
             break;

@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cli.h" /* mono_ns */
 #include "splitmix.h"
 
 #if defined(__x86_64__) || defined(__i386__)
@@ -44,14 +45,6 @@ symbol_value(char c)
 }
 
 /* ---- time ------------------------------------------------------------------- */
-
-static uint64_t
-mono_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 static inline uint64_t
 ticks(void)
