@@ -200,20 +200,21 @@ static int
 parse_option(int o, const char *arg, config *c)
 {
     char *end;
+    uint64_t v;
     errno = 0;
     switch (o) {
     case 't':
-        c->callers[0] = (unsigned)strtoul(arg, &end, 10);
-        c->ncallers = 1;
-        if (errno || *end || c->callers[0] < 1 || c->callers[0] > 1024)
+        if (parse_count(arg, 1, 1024, &v) != 0)
             return fprintf(stderr, "slotbook-replay: threads must be 1 to 1024\n"), -1;
+        c->callers[0] = (unsigned)v;
+        c->ncallers = 1;
         return 0;
     case 'c':
         return parse_callers(arg, c);
     case 'r':
-        c->rounds = (unsigned)strtoul(arg, &end, 10);
-        if (errno || *end || c->rounds < 1 || c->rounds > MAX_ROUNDS)
+        if (parse_count(arg, 1, MAX_ROUNDS, &v) != 0)
             return fprintf(stderr, "slotbook-replay: rounds must be 1 to %d\n", MAX_ROUNDS), -1;
+        c->rounds = (unsigned)v;
         return 0;
     case 'e':
         c->slotbook = !strcmp(arg, "slotbook") || !strcmp(arg, "both");
@@ -230,10 +231,10 @@ parse_option(int o, const char *arg, config *c)
         c->replay.durable = !strcmp(arg, "sync") ? SB_DURABLE_SYNC : SB_DURABLE_BATCH;
         return 0;
     case 'n':
-        c->records = (size_t)strtoull(arg, &end, 10);
-        c->records_set = true;
-        if (errno || *end || *arg == '-')
+        if (parse_count(arg, 0, SIZE_MAX, &v) != 0)
             return fprintf(stderr, "slotbook-replay: records must be a count\n"), -1;
+        c->records = (size_t)v;
+        c->records_set = true;
         return 0;
     case 'p':
         c->replay.pace = arg ? strtod(arg, &end) : 1.0;
