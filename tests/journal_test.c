@@ -13,9 +13,8 @@
  * sb_sync and in every later call.  A checkpoint that cannot write its new
  * file answers SB_IO and the old journal goes on.
  */
-#include <criterion/criterion.h>
+#include "api/helpers.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -26,58 +25,16 @@
 
 #include "journal.h"
 
-#define DAY0 20000
-#define T0 (UINT64_C(20000) * 86400000u)
-#define LOCATIONS 4u
-#define DAYS 10u
-#define WINDOWS 2u
-#define NSLOTS (LOCATIONS * DAYS * WINDOWS)
+/* The journal tests' horizon, options and directory: api/helpers.h. */
+#define NSLOTS (J_LOCATIONS * J_DAYS * J_WINDOWS)
 #define NP 64u
 #define MAX_CODES 64u
 
-static uint64_t now_ms = T0;
+static fake_clock clk = {J_T0};
 static sb_engine *e;
 static char dir[64];
 static char jpath[128];
 static uint32_t P[NP];
-
-static uint64_t
-fake_clock(void *ctx)
-{
-    (void)ctx;
-    return now_ms;
-}
-
-/* The 11-check, from the specification. */
-static int
-bsn_ok(uint32_t bsn)
-{
-    int sum = 0;
-    for (int i = 0; i < 9; i++) {
-        int digit = (int)(bsn % 10u);
-        bsn /= 10u;
-        sum += i == 0 ? -digit : (i + 1) * digit;
-    }
-    return sum % 11 == 0;
-}
-
-#define ST_EQ(call, want)                                                           \
-    do {                                                                            \
-        sb_status st_ = (call);                                                     \
-        sb_status want_ = (want);                                                   \
-        cr_assert_eq(st_, want_, "%s: got %s, want %s", #call, sb_status_name(st_), \
-                     sb_status_name(want_));                                        \
-    } while (0)
-
-static sb_slot
-at(uint16_t loc, int32_t day, uint16_t w)
-{
-    sb_slot s;
-    s.location = loc;
-    s.window = w;
-    s.day = DAY0 + day;
-    return s;
-}
 
 /* ---- the seam ------------------------------------------------------------ */
 
@@ -192,16 +149,10 @@ fault_arm(enum fault_kind kind, int err, long ok_left)
 static void
 setup(void)
 {
-    now_ms = T0;
-    strcpy(dir, "/tmp/sb-journal-unit-XXXXXX");
-    cr_assert_not_null(mkdtemp(dir), "mkdtemp: %s", strerror(errno));
-    snprintf(jpath, sizeof jpath, "%s/journal", dir);
-    uint32_t bsn = 100000000u;
-    for (uint32_t i = 0; i < NP; i++) {
-        while (!bsn_ok(bsn))
-            bsn++;
-        P[i] = bsn++;
-    }
+    clk.now = J_T0;
+    j_dir_make(dir, jpath, "/tmp/sb-journal-unit-XXXXXX");
+    for (uint32_t i = 0; i < NP; i++)
+        P[i] = bsn_nth(i);
 }
 
 static void
@@ -209,38 +160,13 @@ teardown(void)
 {
     sb_close(e);
     e = NULL;
-    DIR *d = opendir(dir);
-    if (!d)
-        return;
-    struct dirent *de;
-    char name[512];
-    while ((de = readdir(d)) != NULL) {
-        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-            continue;
-        snprintf(name, sizeof name, "%s/%s", dir, de->d_name);
-        unlink(name);
-    }
-    closedir(d);
-    rmdir(dir);
+    j_dir_remove(dir);
 }
 
 static sb_options
 options(uint8_t durable, uint32_t flush_ms)
 {
-    sb_options o;
-    sb_options_init(&o);
-    o.max_locations = LOCATIONS;
-    o.first_day = DAY0;
-    o.days = DAYS;
-    o.windows_per_day = WINDOWS;
-    o.max_people = 4096;
-    o.hold_ms = 60000;
-    o.use_stock = 1;
-    for (int i = 0; i < 32; i++)
-        o.code_key[i] = (uint8_t)(i + 1);
-    o.clock_ms = fake_clock;
-    o.journal = jpath;
-    o.durable = durable;
+    sb_options o = j_test_options(&clk, jpath, durable);
     o.flush_ms = flush_ms;
     return o;
 }
@@ -274,8 +200,8 @@ typedef struct snap {
     sb_booking look[NP];
     unsigned ncodes; /* codes issued when it was taken */
     sb_status ver_st[MAX_CODES];
-    uint64_t stock[LOCATIONS];
-    int closed[LOCATIONS];
+    uint64_t stock[J_LOCATIONS];
+    int closed[J_LOCATIONS];
 } snap;
 
 static snap before, after, got;
@@ -285,8 +211,8 @@ snap_take(snap *s)
 {
     memset(s, 0, sizeof *s);
     for (uint32_t i = 0; i < NSLOTS; i++) {
-        sb_slot sl = at((uint16_t)(i / (DAYS * WINDOWS)), (int32_t)(i / WINDOWS % DAYS),
-                        (uint16_t)(i % WINDOWS));
+        sb_slot sl = j_at((uint16_t)(i / (J_DAYS * J_WINDOWS)), (int32_t)(i / J_WINDOWS % J_DAYS),
+                          (uint16_t)(i % J_WINDOWS));
         ST_EQ(sb_slot_read(e, sl, &s->slot[i]), SB_OK);
     }
     for (uint32_t i = 0; i < NP; i++) {
@@ -304,10 +230,10 @@ snap_take(snap *s)
     s->ncodes = ncodes;
     for (unsigned i = 0; i < ncodes; i++)
         s->ver_st[i] = sb_verify(e, codes[i].code, codes[i].bsn, NULL);
-    for (uint16_t l = 0; l < LOCATIONS; l++) {
+    for (uint16_t l = 0; l < J_LOCATIONS; l++) {
         ST_EQ(sb_stock_read(e, l, &s->stock[l]), SB_OK);
         sb_slot first;
-        s->closed[l] = sb_next_free(e, l, DAY0, &first) == SB_CLOSED;
+        s->closed[l] = sb_next_free(e, l, J_DAY0, &first) == SB_CLOSED;
     }
 }
 
@@ -317,7 +243,7 @@ static void
 snap_forget_holds(snap *s)
 {
     for (uint32_t i = 0; i < NSLOTS; i++) {
-        s->stock[i / (DAYS * WINDOWS)] += s->slot[i].held;
+        s->stock[i / (J_DAYS * J_WINDOWS)] += s->slot[i].held;
         s->slot[i].free += s->slot[i].held;
         s->slot[i].held = 0;
     }
@@ -356,7 +282,7 @@ snap_diff(const snap *a, const snap *b, char *msg, size_t n)
                      sb_status_name(a->ver_st[i]), sb_status_name(b->ver_st[i]));
             return 1;
         }
-    for (uint16_t l = 0; l < LOCATIONS; l++)
+    for (uint16_t l = 0; l < J_LOCATIONS; l++)
         if (a->stock[l] != b->stock[l] || a->closed[l] != b->closed[l]) {
             snprintf(msg, n, "location %u: stock %llu/%llu closed %d/%d", l,
                      (unsigned long long)a->stock[l], (unsigned long long)b->stock[l], a->closed[l],
@@ -373,18 +299,11 @@ snap_diff(const snap *a, const snap *b, char *msg, size_t n)
             cr_assert_fail("%s: state differs (got/want): %s", (what), m_); \
     } while (0)
 
-#define AUDIT_OK()                                                               \
-    do {                                                                         \
-        char msg_[256] = "";                                                     \
-        sb_status st_ = sb_audit(e, NULL, msg_, sizeof msg_);                    \
-        cr_assert_eq(st_, SB_OK, "sb_audit: %s: %s", sb_status_name(st_), msg_); \
-    } while (0)
-
 /* ---- the scenario ------------------------------------------------------------------ */
 
 /* Slot S has ten places, T five; location 3 stays closed. */
-static const sb_slot S = {.location = 0, .window = 0, .day = DAY0};
-static const sb_slot T = {.location = 1, .window = 1, .day = DAY0 + 1};
+static const sb_slot S = {.location = 0, .window = 0, .day = J_DAY0};
+static const sb_slot T = {.location = 1, .window = 1, .day = J_DAY0 + 1};
 
 /* People: A, B booked in S; C booked in T; R redeemed in S; H holds T. */
 enum { A, B, C, R, H, NEW };
@@ -428,7 +347,7 @@ prepare(uint8_t durable, uint32_t flush_ms)
     open_ok(&o);
     for (uint16_t l = 0; l < 3; l++)
         ST_EQ(sb_location_open(e, l), SB_OK);
-    for (uint16_t l = 0; l < LOCATIONS; l++)
+    for (uint16_t l = 0; l < J_LOCATIONS; l++)
         ST_EQ(sb_stock_add(e, l, 20), SB_OK);
     ST_EQ(sb_release(e, S, 10), SB_OK);
     ST_EQ(sb_release(e, T, 5), SB_OK);
@@ -467,7 +386,7 @@ changes_are_refused(int err)
     EXPECT_IO(sb_reschedule(e, P[A], T, code));
     EXPECT_IO(sb_redeem(e, code_of(P[C]), P[C]));
     EXPECT_IO(sb_book_group(e, fam, 2, T, code));
-    EXPECT_IO(sb_wait(e, P[NEW + 43], 0, DAY0, DAY0 + 9));
+    EXPECT_IO(sb_wait(e, P[NEW + 43], 0, J_DAY0, J_DAY0 + 9));
     snap_take(&after);
     STATE_EQ(&after, &before, "after the refused calls");
 
@@ -479,7 +398,7 @@ changes_are_refused(int err)
     sb_slot_info si;
     ST_EQ(sb_slot_read(e, S, &si), SB_OK);
     sb_slot next;
-    ST_EQ(sb_next_free(e, 0, DAY0, &next), SB_OK);
+    ST_EQ(sb_next_free(e, 0, J_DAY0, &next), SB_OK);
     sb_stats stats;
     memset(&stats, 0, sizeof stats);
     sb_stats_read(e, &stats);
@@ -507,7 +426,7 @@ recovers(snap *want)
     snap_forget_holds(want);
     snap_take(&got);
     STATE_EQ(&got, want, "recovered");
-    AUDIT_OK();
+    audit_clean(e);
     sb_journal_info ji;
     ST_EQ(sb_journal_read(e, &ji), SB_OK);
     cr_assert_eq(ji.error, 0);
@@ -669,7 +588,7 @@ batch_failure(enum fault_kind kind, int err)
     if (snap_diff(&got, &kept, m1, sizeof m1) && snap_diff(&got, &with_book, m2, sizeof m2))
         cr_assert_fail("recovered neither the state before the book (%s) nor after it (%s)", m1,
                        m2);
-    AUDIT_OK();
+    audit_clean(e);
 }
 
 Test(journal_batch_failure, of_pwrite_shows_at_the_next_sync)

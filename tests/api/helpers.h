@@ -2,15 +2,21 @@
  * Shared helpers for the API tests: a fake clock, an engine factory with a
  * fixed code_key, slots relative to the test horizon, valid and invalid
  * BSNs computed independently of the library, and status assertions that
- * print status names.  Public header only.
+ * print status names; and the horizon, options and temporary directory of
+ * the journal tests.  Public header only.
  */
 #ifndef SB_API_TEST_HELPERS_H
 #define SB_API_TEST_HELPERS_H
 
 #include <criterion/criterion.h>
+#include <dirent.h>
+#include <errno.h>
 #include <inttypes.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <slotbook.h>
 
@@ -139,6 +145,27 @@ bsn_nth(uint32_t n)
                      sb_status_name(want_));                                        \
     } while (0)
 
+/* test_open(), then every location of o opened. */
+static inline sb_engine *
+test_open_all(const sb_options *o)
+{
+    sb_engine *x = test_open(o);
+    for (uint16_t l = 0; l < o->max_locations; l++)
+        ST_EQ(sb_location_open(x, l), SB_OK);
+    return x;
+}
+
+/* Asserts that sb_audit finds nothing wrong with x. */
+static inline void
+audit_clean(sb_engine *x)
+{
+    char msg[256] = "";
+    sb_audit_report r;
+    sb_status st = sb_audit(x, &r, msg, sizeof msg);
+    cr_assert_eq(st, SB_OK, "audit: %s: %s (%" PRIu64 " violations)", sb_status_name(st), msg,
+                 r.violations);
+}
+
 static inline sb_slot_info
 slot_info(sb_engine *e, sb_slot s)
 {
@@ -225,5 +252,66 @@ stock_on(sb_engine *e, uint16_t loc)
         cr_assert_eq(n_, want_, "stock of location %u: %" PRIu64 ", want %" PRIu64, \
                      (unsigned)(loc), n_, want_);                                   \
     } while (0)
+
+/* ---- journalled engines (api/journal_test.c, the unit test journal_test.c) ---- */
+
+/* Their horizon: J_LOCATIONS locations, J_DAYS days from day 20000
+ * (2024-10-04), J_WINDOWS windows, J_PEOPLE people, with stock. */
+#define J_DAY0 20000
+#define J_T0 (UINT64_C(20000) * 86400000u)
+#define J_LOCATIONS LOCATIONS
+#define J_DAYS DAYS
+#define J_WINDOWS 2u
+#define J_PEOPLE 4096u
+
+/* test_options() on that horizon, journalled to path in mode durable. */
+static inline sb_options
+j_test_options(fake_clock *clk, const char *path, uint8_t durable)
+{
+    sb_options o = test_options(clk);
+    o.first_day = J_DAY0;
+    o.windows_per_day = J_WINDOWS;
+    o.max_people = J_PEOPLE;
+    o.use_stock = 1;
+    o.journal = path;
+    o.durable = durable;
+    return o;
+}
+
+/* The slot at location loc, J_DAY0 + day, window w. */
+static inline sb_slot
+j_at(uint16_t loc, int32_t day, uint16_t w)
+{
+    return (sb_slot){.location = loc, .window = w, .day = J_DAY0 + day};
+}
+
+/* Makes a fresh directory from templ (ending in XXXXXX) in dir, and names
+ * the journal in it in jpath. */
+static inline void
+j_dir_make(char dir[64], char jpath[128], const char *templ)
+{
+    snprintf(dir, 64, "%s", templ);
+    cr_assert_not_null(mkdtemp(dir), "mkdtemp: %s", strerror(errno));
+    snprintf(jpath, 128, "%s/journal", dir);
+}
+
+/* Removes the directory path and the files in it. */
+static inline void
+j_dir_remove(const char *path)
+{
+    DIR *d = opendir(path);
+    if (!d)
+        return;
+    struct dirent *de;
+    char name[512];
+    while ((de = readdir(d)) != NULL) {
+        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+            continue;
+        snprintf(name, sizeof name, "%s/%s", path, de->d_name);
+        unlink(name);
+    }
+    closedir(d);
+    rmdir(path);
+}
 
 #endif

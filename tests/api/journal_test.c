@@ -19,7 +19,6 @@
  */
 #include "helpers.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -27,14 +26,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* The horizon of every engine here: 4 locations, 10 days from day 20000
- * (2024-10-04), 2 windows. */
-#define J_DAY0 20000
-#define J_T0 (UINT64_C(20000) * 86400000u)
-#define J_LOCATIONS 4u
-#define J_DAYS 10u
-#define J_WINDOWS 2u
-#define J_PEOPLE 4096u
+/* Every engine here has the journal tests' horizon (helpers.h). */
 #define NSLOTS (J_LOCATIONS * J_DAYS * J_WINDOWS)
 /* The journal's file header (lib/journal.h): shorter files are damaged. */
 #define HEADER_SIZE 128u
@@ -60,31 +52,10 @@ static void
 setup(void)
 {
     clk.now = J_T0;
-    strcpy(dir, "/tmp/sb-journal-XXXXXX");
-    cr_assert_not_null(mkdtemp(dir), "mkdtemp: %s", strerror(errno));
-    snprintf(jpath, sizeof jpath, "%s/journal", dir);
+    j_dir_make(dir, jpath, "/tmp/sb-journal-XXXXXX");
     for (uint32_t i = 0; i < NP; i++)
         P[i] = bsn_nth(i);
     ncodes = 0;
-}
-
-/* Removes the test directory and the files in it. */
-static void
-remove_dir(const char *path)
-{
-    DIR *d = opendir(path);
-    if (!d)
-        return;
-    struct dirent *de;
-    char name[512];
-    while ((de = readdir(d)) != NULL) {
-        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-            continue;
-        snprintf(name, sizeof name, "%s/%s", path, de->d_name);
-        unlink(name);
-    }
-    closedir(d);
-    rmdir(path);
 }
 
 static void
@@ -92,28 +63,14 @@ teardown(void)
 {
     sb_close(e);
     e = NULL;
-    remove_dir(dir);
+    j_dir_remove(dir);
 }
 
 /* Options of the test engine, journalled to jpath in durability mode. */
 static sb_options
 j_options(uint8_t durable)
 {
-    sb_options o;
-    sb_options_init(&o);
-    o.max_locations = J_LOCATIONS;
-    o.first_day = J_DAY0;
-    o.days = J_DAYS;
-    o.windows_per_day = J_WINDOWS;
-    o.max_people = J_PEOPLE;
-    o.hold_ms = HOLD_MS;
-    o.use_stock = 1;
-    test_key(o.code_key);
-    o.clock_ms = fake_clock_ms;
-    o.clock_ctx = &clk;
-    o.journal = jpath;
-    o.durable = durable;
-    return o;
+    return j_test_options(&clk, jpath, durable);
 }
 
 /* Opens e with o; asserts SB_OK. */
@@ -152,16 +109,6 @@ open_fails(const sb_options *o)
         sb_status st_ = sb_audit(e, NULL, msg_, sizeof msg_);                                \
         cr_assert_eq(st_, SB_OK, "%s: sb_audit: %s: %s", (what), sb_status_name(st_), msg_); \
     } while (0)
-
-static sb_slot
-at(uint16_t loc, int32_t day, uint16_t w)
-{
-    sb_slot s;
-    s.location = loc;
-    s.window = w;
-    s.day = J_DAY0 + day;
-    return s;
-}
 
 static uint64_t
 file_size(const char *path)
@@ -244,7 +191,8 @@ snap_take(snap *s)
     for (uint16_t l = 0; l < J_LOCATIONS; l++)
         for (uint32_t d = 0; d < J_DAYS; d++)
             for (uint16_t w = 0; w < J_WINDOWS; w++)
-                ST_EQ(sb_slot_read(e, at(l, (int32_t)d, w), &s->slot[slot_number(l, d, w)]), SB_OK);
+                ST_EQ(sb_slot_read(e, j_at(l, (int32_t)d, w), &s->slot[slot_number(l, d, w)]),
+                      SB_OK);
     for (uint32_t i = 0; i < NP; i++) {
         sb_booking b;
         memset(&b, 0, sizeof b);
@@ -472,29 +420,29 @@ work_a(void)
     for (uint16_t l = 0; l < J_LOCATIONS; l++)
         for (int32_t d = 0; d < 5; d++)
             for (uint16_t w = 0; w < J_WINDOWS; w++)
-                ST_EQ(sb_release(e, at(l, d, w), 3), SB_OK);
+                ST_EQ(sb_release(e, j_at(l, d, w), 3), SB_OK);
     for (unsigned i = 0; i < 20; i++)
-        j_book(i, at((uint16_t)(i % 3), (int32_t)(i % 5), (uint16_t)(i % 2)));
+        j_book(i, j_at((uint16_t)(i % 3), (int32_t)(i % 5), (uint16_t)(i % 2)));
     for (unsigned i = 20; i < 30; i++)
-        j_reserve_confirm(i, at(3, (int32_t)(i % 5), (uint16_t)(i % 2)));
+        j_reserve_confirm(i, j_at(3, (int32_t)(i % 5), (uint16_t)(i % 2)));
     for (unsigned i = 0; i < 5; i++)
         j_cancel(i);
     for (unsigned i = 5; i < 10; i++)
         j_redeem(i);
     for (unsigned i = 10; i < 13; i++)
-        j_reschedule(i, at((uint16_t)((i + 1) % 3), 4, (uint16_t)(i % 2)));
+        j_reschedule(i, j_at((uint16_t)((i + 1) % 3), 4, (uint16_t)(i % 2)));
     for (unsigned i = 13; i < 15; i++)
-        j_reschedule(i, at((uint16_t)(i % 3), (int32_t)((i + 1) % 5), (uint16_t)(i % 2)));
-    j_group(30, 3, at(0, 2, 1));
-    j_group(33, 2, at(1, 0, 0));
-    ST_EQ(sb_release(e, at(2, 1, 0), 5), SB_OK);
-    j_group(35, 4, at(2, 1, 0));
+        j_reschedule(i, j_at((uint16_t)(i % 3), (int32_t)((i + 1) % 5), (uint16_t)(i % 2)));
+    j_group(30, 3, j_at(0, 2, 1));
+    j_group(33, 2, j_at(1, 0, 0));
+    ST_EQ(sb_release(e, j_at(2, 1, 0), 5), SB_OK);
+    j_group(35, 4, j_at(2, 1, 0));
     j_cancel(34); /* the whole family of P[33], P[34] */
     j_redeem(31); /* one member of P[30..33) */
     for (unsigned i = 40; i < 44; i++)
         j_wait(i, 3, 8, 9);
     for (unsigned i = 50; i < 54; i++)
-        j_hold(i, at((uint16_t)(i - 50), 0, 0));
+        j_hold(i, j_at((uint16_t)(i - 50), 0, 0));
     ST_EQ(sb_location_close(e, 2), SB_OK);
     ST_EQ(sb_stock_add(e, 1, 7), SB_OK);
 }
@@ -505,27 +453,27 @@ work_b(void)
 {
     j_cancel(15);
     j_redeem(16);
-    j_reschedule(17, at(0, 3, 0));
+    j_reschedule(17, j_at(0, 3, 0));
     j_redeem(37); /* a member of P[35..39) */
     j_cancel(30); /* the family of P[30..33), P[31] redeemed */
     ST_EQ(sb_location_open(e, 2), SB_OK);
-    ST_EQ(sb_release(e, at(2, 3, 1), 4), SB_OK);
+    ST_EQ(sb_release(e, j_at(2, 3, 1), 4), SB_OK);
     for (unsigned i = 100; i < 104; i++)
-        j_book(i, at(2, 3, 1));
+        j_book(i, j_at(2, 3, 1));
     for (unsigned i = 110; i < 113; i++)
         j_wait(i, 3, 8, 9);
     j_cancel(41); /* leaves the waiting list */
-    ST_EQ(sb_release(e, at(0, 4, 0), 3), SB_OK);
+    ST_EQ(sb_release(e, j_at(0, 4, 0), 3), SB_OK);
     for (unsigned i = 104; i < 107; i++)
-        j_reserve_confirm(i, at(0, 4, 0));
+        j_reserve_confirm(i, j_at(0, 4, 0));
     ST_EQ(sb_stock_add(e, 0, 5), SB_OK);
     ST_EQ(sb_stock_add(e, 3, 2), SB_OK);
     ST_EQ(sb_location_close(e, 1), SB_OK);
     for (unsigned i = 150; i < 153; i++)
-        j_hold(i, at(0, 1, 1));
-    j_book(107, at(3, 2, 0));
+        j_hold(i, j_at(0, 1, 1));
+    j_book(107, j_at(3, 2, 0));
     j_cancel(107);
-    j_book(107, at(3, 3, 1));
+    j_book(107, j_at(3, 3, 1));
 }
 
 /* ---- round trips ------------------------------------------------------------ */
@@ -601,12 +549,12 @@ Test(journal_round_trip, lets_the_recovered_engine_go_on)
     ST_EQ(sb_redeem(e, code_of(P[10]), P[10]), SB_USED);
     ST_EQ(sb_redeem(e, code_of(P[5]), P[5]), SB_USED);
     ST_EQ(sb_cancel(e, P[6]), SB_USED);
-    ST_EQ(sb_book(e, P[18], at(0, 0, 0), (char[SB_CODE_SIZE]){0}), SB_DUPLICATE);
+    ST_EQ(sb_book(e, P[18], j_at(0, 0, 0), (char[SB_CODE_SIZE]){0}), SB_DUPLICATE);
     ST_EQ(sb_location_open(e, 2), SB_OK);
     for (unsigned i = 50; i < 54; i++)
-        j_book(i, at((uint16_t)(i - 50), 0, 0));
+        j_book(i, j_at((uint16_t)(i - 50), 0, 0));
     for (unsigned i = 200; i < 210; i++)
-        j_book(i, at(3, (int32_t)(i % 5), (uint16_t)(i % 2)));
+        j_book(i, j_at(3, (int32_t)(i % 5), (uint16_t)(i % 2)));
     AUDIT_OK("after more calls");
     sb_audit_report r;
     ST_EQ(sb_audit(e, &r, NULL, 0), SB_OK);
@@ -891,8 +839,8 @@ Test(journal_calls, answer_invalid_arg_without_a_journal)
     /* The engine works as before. */
     ST_EQ(sb_location_open(e, 0), SB_OK);
     ST_EQ(sb_stock_add(e, 0, 1), SB_OK);
-    ST_EQ(sb_release(e, at(0, 0, 0), 1), SB_OK);
-    j_book(0, at(0, 0, 0));
+    ST_EQ(sb_release(e, j_at(0, 0, 0), 1), SB_OK);
+    j_book(0, j_at(0, 0, 0));
 }
 
 Test(journal_calls, answer_ok_with_a_journal)
@@ -944,13 +892,13 @@ Test(journal_calls, count_records_flushes_and_recovered_records_in_sync_mode)
             ST_EQ(sb_stock_add(e, 0, 5), SB_OK);
             break;
         case 2:
-            ST_EQ(sb_release(e, at(0, 0, 0), 3), SB_OK);
+            ST_EQ(sb_release(e, j_at(0, 0, 0), 3), SB_OK);
             break;
         case 3:
-            j_book(0, at(0, 0, 0));
+            j_book(0, j_at(0, 0, 0));
             break;
         case 4:
-            j_reserve_confirm(1, at(0, 0, 0));
+            j_reserve_confirm(1, j_at(0, 0, 0));
             break;
         default:
             j_cancel(0);
@@ -987,8 +935,8 @@ Test(journal_calls, count_flushes_in_batch_mode_after_a_sync)
     sb_journal_info a = info();
     ST_EQ(sb_location_open(e, 0), SB_OK);
     ST_EQ(sb_stock_add(e, 0, 5), SB_OK);
-    ST_EQ(sb_release(e, at(0, 0, 0), 3), SB_OK);
-    j_book(0, at(0, 0, 0));
+    ST_EQ(sb_release(e, j_at(0, 0, 0), 3), SB_OK);
+    j_book(0, j_at(0, 0, 0));
     ST_EQ(sb_sync(e), SB_OK);
     sb_journal_info b = info();
     cr_assert_geq(b.records, a.records + 4, "records %llu, were %llu",
@@ -1095,27 +1043,27 @@ build_small_journal(void)
         ST_EQ(sb_stock_add(e, l, 20), SB_OK);
         step();
     }
-    ST_EQ(sb_release(e, at(0, 0, 0), 3), SB_OK);
+    ST_EQ(sb_release(e, j_at(0, 0, 0), 3), SB_OK);
     step();
-    ST_EQ(sb_release(e, at(0, 1, 1), 3), SB_OK);
+    ST_EQ(sb_release(e, j_at(0, 1, 1), 3), SB_OK);
     step();
-    ST_EQ(sb_release(e, at(1, 2, 0), 6), SB_OK);
+    ST_EQ(sb_release(e, j_at(1, 2, 0), 6), SB_OK);
     step();
-    ST_EQ(sb_release(e, at(2, 3, 1), 3), SB_OK);
+    ST_EQ(sb_release(e, j_at(2, 3, 1), 3), SB_OK);
     step();
-    j_book(0, at(0, 0, 0));
+    j_book(0, j_at(0, 0, 0));
     step();
-    j_book(1, at(0, 0, 0));
+    j_book(1, j_at(0, 0, 0));
     step();
-    j_book(2, at(0, 1, 1));
+    j_book(2, j_at(0, 1, 1));
     step();
-    j_book(3, at(0, 1, 1));
+    j_book(3, j_at(0, 1, 1));
     step();
-    j_book(4, at(1, 2, 0));
+    j_book(4, j_at(1, 2, 0));
     step();
-    j_book(5, at(2, 3, 1));
+    j_book(5, j_at(2, 3, 1));
     step();
-    j_hold(6, at(0, 0, 0));
+    j_hold(6, j_at(0, 0, 0));
     step();
     char code[SB_CODE_SIZE];
     ST_EQ(sb_confirm(e, P[6], code), SB_OK);
@@ -1125,13 +1073,13 @@ build_small_journal(void)
     step();
     j_redeem(2);
     step();
-    j_reschedule(3, at(1, 2, 0));
+    j_reschedule(3, j_at(1, 2, 0));
     step();
-    j_group(10, 3, at(1, 2, 0));
+    j_group(10, 3, j_at(1, 2, 0));
     step();
     j_cancel(11);
     step();
-    j_group(13, 2, at(0, 1, 1));
+    j_group(13, 2, j_at(0, 1, 1));
     step();
     j_redeem(14);
     step();
@@ -1143,13 +1091,13 @@ build_small_journal(void)
     step();
     ST_EQ(sb_stock_add(e, 2, 5), SB_OK);
     step();
-    j_hold(30, at(2, 3, 1));
+    j_hold(30, j_at(2, 3, 1));
     step();
-    j_book(7, at(2, 3, 1));
+    j_book(7, j_at(2, 3, 1));
     step();
     j_cancel(20);
     step();
-    ST_EQ(sb_release(e, at(0, 4, 0), 2), SB_OK);
+    ST_EQ(sb_release(e, j_at(0, 4, 0), 2), SB_OK);
     step();
     image = read_all(jpath, &image_len);
     cr_assert_eq(image_len, sizes[nsteps - 1]);

@@ -15,18 +15,17 @@
 static fake_clock clk = {T0};
 static sb_engine *e;
 
+/* Opens e with o, and every location, at T0. */
 static void
 open_with(sb_options o)
 {
-    e = test_open(&o);
-    for (uint16_t l = 0; l < o.max_locations; l++)
-        ST_EQ(sb_location_open(e, l), SB_OK);
+    clk.now = T0;
+    e = test_open_all(&o);
 }
 
 static void
 setup(void)
 {
-    clk.now = T0;
     open_with(test_options(&clk));
 }
 
@@ -35,16 +34,6 @@ teardown(void)
 {
     sb_close(e);
     e = NULL;
-}
-
-static void
-audit_clean(sb_engine *x)
-{
-    char msg[256] = "";
-    sb_audit_report r;
-    sb_status st = sb_audit(x, &r, msg, sizeof msg);
-    cr_assert_eq(st, SB_OK, "audit: %s: %s (%" PRIu64 " violations)", sb_status_name(st), msg,
-                 r.violations);
 }
 
 /* Releases places on every slot of the test horizon. */
@@ -71,7 +60,6 @@ TestSuite(limits_families, .fini = teardown);
 static void
 open_few_people(void)
 {
-    clk.now = T0;
     sb_options o = test_options(&clk);
     o.max_people = FEW_PEOPLE;
     o.max_families = 4;
@@ -225,7 +213,6 @@ Test(limits_full, is_full_with_live_holds_and_free_again_when_they_run_out)
 static sb_options
 horizon_options(int32_t first_day, uint32_t days)
 {
-    clk.now = T0;
     sb_options o = test_options(&clk);
     o.max_locations = 1;
     o.first_day = first_day;
@@ -425,7 +412,6 @@ Test(limits_clock, back_and_forth_by_days_never_revives_a_hold)
 
 Test(limits_waiting, answers_nomem_when_the_list_is_full_and_takes_again_after_a_cancel)
 {
-    clk.now = T0;
     sb_options o = test_options(&clk);
     o.max_waiting = 3;
     open_with(o);
@@ -452,7 +438,6 @@ Test(limits_waiting, answers_nomem_when_the_list_is_full_and_takes_again_after_a
 
 Test(limits_families, answers_nomem_once_max_families_are_made_even_after_cancels)
 {
-    clk.now = T0;
     sb_options o = test_options(&clk);
     o.max_families = 2;
     open_with(o);
