@@ -801,8 +801,8 @@ engine_open(const sb_driver *d, const sb_options *opts, void **h, char *err, siz
  * and o; NULL with err when o asks for no thread or too many, or out of
  * memory. */
 static shared *
-replay_start(const sb_trace *t, const sb_driver *d, const sb_replay_opts *o,
-             sb_replay_result *out, char *err, size_t err_size)
+replay_start(const sb_trace *t, const sb_driver *d, const sb_replay_opts *o, sb_replay_result *out,
+             char *err, size_t err_size)
 {
     memset(out, 0, sizeof *out);
     out->engine = d->name;

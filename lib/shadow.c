@@ -239,7 +239,8 @@ sb__shadow_restore(sb_shadow *s, sb_engine *e)
         if (fw_state(s->family[f]) != FS_BOOKED)
             continue;
         for (unsigned i = 0; i < fam->n; i++) {
-            uint64_t w = atomic_load_explicit(&e->people.word[fam->member[i]], memory_order_relaxed);
+            uint64_t w =
+                atomic_load_explicit(&e->people.word[fam->member[i]], memory_order_relaxed);
             ok &= is_family_word(w) && pw_where(w) == f;
         }
     }
@@ -330,8 +331,12 @@ dump_one(const sb_shadow *s, const sb_engine *e, unsigned phase, uint32_t i, sb_
         uint32_t who = sb__wait_entry_person(s->entry[i]);
         if (who == SB_NO_PERSON)
             return false;
-        *r = (sb_rec){.type = REC_WAIT, .index = who, .word = s->word[who], .entry = i,
-                      .entry_word = s->entry[i], .ticket = s->ticket[i]};
+        *r = (sb_rec){.type = REC_WAIT,
+                      .index = who,
+                      .word = s->word[who],
+                      .entry = i,
+                      .entry_word = s->entry[i],
+                      .ticket = s->ticket[i]};
         return true;
     }
     default:
@@ -340,8 +345,7 @@ dump_one(const sb_shadow *s, const sb_engine *e, unsigned phase, uint32_t i, sb_
 }
 
 size_t
-sb__shadow_dump(const sb_shadow *s, const sb_engine *e, sb_shadow_walk *w, sb_rec *recs,
-                size_t max)
+sb__shadow_dump(const sb_shadow *s, const sb_engine *e, sb_shadow_walk *w, sb_rec *recs, size_t max)
 {
     size_t n = 0;
     while (n < max && w->phase < WALK_END) {
