@@ -174,10 +174,22 @@ parse_number(const char *arg, const char *what, double lo, double hi, double *ou
     return 0;
 }
 
+/* A whole count from lo to hi (callers, slots, places, people). */
+static int
+parse_whole(const char *arg, const char *what, uint64_t lo, uint64_t hi, uint64_t *out)
+{
+    if (parse_count(arg, lo, hi, out) == 0)
+        return 0;
+    return fprintf(stderr, "slotbook-book: %s must be %llu to %llu\n", what,
+                   (unsigned long long)lo, (unsigned long long)hi),
+           -1;
+}
+
 static int
 parse_option(int o, const char *arg, config *c)
 {
     double v = 0;
+    uint64_t k = 0;
     struct stat st;
     int n;
     switch (o) {
@@ -194,15 +206,15 @@ parse_option(int o, const char *arg, config *c)
         c->durable = !strcmp(arg, "sync") ? SB_DURABLE_SYNC : SB_DURABLE_BATCH;
         return 0;
     case 'c':
-        return parse_number(arg, "callers", 1, 1024, &v) ? -1 : (c->callers = (unsigned)v, 0);
+        return parse_whole(arg, "callers", 1, 1024, &k) ? -1 : (c->callers = (unsigned)k, 0);
     case 's':
         return parse_number(arg, "seconds", 0.001, 86400, &v) ? -1 : (c->seconds = v, 0);
     case 'S':
-        return parse_number(arg, "slots", 1, 1000000, &v) ? -1 : (c->slots = (uint32_t)v, 0);
+        return parse_whole(arg, "slots", 1, 1000000, &k) ? -1 : (c->slots = (uint32_t)k, 0);
     case 'P':
-        return parse_number(arg, "places", 1, 1e9, &v) ? -1 : (c->places = (uint32_t)v, 0);
+        return parse_whole(arg, "places", 1, 1000000000, &k) ? -1 : (c->places = (uint32_t)k, 0);
     case 'p':
-        return parse_number(arg, "people", 1, 16777216, &v) ? -1 : (c->people = (uint32_t)v, 0);
+        return parse_whole(arg, "people", 1, 16777216, &k) ? -1 : (c->people = (uint32_t)k, 0);
     case 'h':
         usage(stdout);
         exit(0);
